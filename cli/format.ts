@@ -1,0 +1,61 @@
+// Numbers and summaries for people to read.
+
+import type { Summary } from '../sim/summary.ts';
+
+/** 1234567 -> "1,234,567". */
+export const thousands = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+/** 1234567 -> "1.23M", 45678 -> "45.7k". */
+export function compact(n: number): string {
+  const abs = Math.abs(n);
+  if (abs >= 1e9) return `${(n / 1e9).toPrecision(3)}G`;
+  if (abs >= 1e6) return `${(n / 1e6).toPrecision(3)}M`;
+  if (abs >= 1e4) return `${(n / 1e3).toPrecision(3)}k`;
+  return String(Math.round(n));
+}
+
+/** Seconds as "0.25 s", "12 s", "3 m 20 s", "2 h 5 m", "1 d 4 h". */
+export function duration(s: number): string {
+  if (s < 10) return `${Number(s.toPrecision(2))} s`;
+  if (s < 60) return `${Math.round(s)} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} m ${Math.round(s % 60)} s`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} m`;
+  return `${Math.floor(s / 86400)} d ${Math.round((s % 86400) / 3600)} h`;
+}
+
+const percent = (x: number): string => `${(100 * x).toFixed(1)} %`;
+
+export function formatSummary(s: Summary): string {
+  const r = s.run;
+  const cluster = 'file' in r.cluster ? `${thousands(r.cluster.nodes)} nodes from ${r.cluster.file}` : `${thousands(r.cluster.nodes)} nodes (preset ${r.cluster.preset})`;
+  const workload = 'trace' in r.workload ? `${r.workload.trace} (${r.workload.format})` : `${r.workload.preset}: ${thousands(r.workload.tasks)} tasks at load ${r.workload.load}`;
+  const t = s.tasks;
+  const w = s.wait;
+  const u = s.utilization;
+  const lines = [
+    `berth sim · ${s.scheduler} · seed ${s.seed} · ${s.queue} queue`,
+    `cluster   ${cluster}`,
+    `workload  ${workload}`,
+    '',
+    `tasks     ${thousands(t.submitted)} submitted · ${thousands(t.started)} started · ${thousands(t.completed)} completed · ` +
+      `${thousands(t.pending)} pending · ${thousands(t.unschedulable)} unschedulable${t.evicted ? ` · ${thousands(t.evicted)} evicted` : ''}`,
+    `wait      mean ${duration(w.mean)} · p50 ${duration(w.p50)} · p95 ${duration(w.p95)} · p99 ${duration(w.p99)} · max ${duration(w.max)}`,
+    `util      cpu ${percent(u.cpu)} · memory ${percent(u.memory)}${u.gpu === null ? '' : ` · gpu ${percent(u.gpu)}`}` +
+      `   (time-weighted, ${duration(s.window.start)} to ${duration(s.window.end)} while tasks arrive)`,
+    `nodes     ${s.activeNodes.mean.toFixed(1)} of ${thousands(s.nodes)} active on average · peak ${thousands(s.activeNodes.peak)} · ` +
+      `${thousands(s.activeNodeHours)} active node-hours`,
+    `makespan  ${duration(s.makespan)} (${thousands(s.makespan)} s)`,
+    `engine    ${thousands(s.events)} events · ${thousands(s.rounds)} rounds · ${s.wallSeconds.toFixed(2)} s wall · ` +
+      `${compact(s.eventsPerSecond)} events/s · ${compact(s.tasksPerSecond)} tasks/s`,
+    `digest    ${s.digest}`,
+  ];
+  if (t.unschedulable > 0) {
+    lines.push('', `note: ${thousands(t.unschedulable)} task(s) larger than every node were not scheduled, e.g. ${s.unschedulableSample.slice(0, 3).join(', ')}`);
+  }
+  const c = s.conflicts;
+  if (c.notPending + c.noRoom + c.unsupported > 0) {
+    lines.push('', `warning: the platform refused ${c.notPending} decision(s) for tasks not pending, ${c.noRoom} for nodes without room, ` +
+      `${c.unsupported} preemption(s) (not supported yet): the scheduler has a bug`);
+  }
+  return lines.join('\n');
+}

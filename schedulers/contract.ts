@@ -1,0 +1,119 @@
+// The contract between a scheduling policy and the platform that runs it (the simulator, or
+// the Docker driver). A scheduler is a pure policy: it reads a read-only ClusterView and returns
+// decisions as data. It does no I/O, reads no clock and no Math.random (its randomness is
+// ctx.random, a seeded stream), and never writes the view. That is what lets one object run in
+// the simulator and on real hosts.
+
+/** Dense index of a node in cluster order (the order of the cluster file). */
+export type NodeId = number & { readonly __brand: 'NodeId' };
+/** Handle of a live task (pending or running). Handles are reused after a task ends. */
+export type TaskId = number & { readonly __brand: 'TaskId' };
+
+// Ids are minted here and nowhere else.
+export const nodeId = (index: number): NodeId => index as NodeId;
+export const taskId = (index: number): TaskId => index as TaskId;
+
+/**
+ * Amounts of each resource, in base units: cpu in millicores, memory in MiB, gpu in
+ * milli-GPUs (a task may ask for a fraction of a GPU). Integers, so arithmetic is exact.
+ */
+export interface Resources {
+  readonly cpu: number;
+  readonly memory: number;
+  readonly gpu: number;
+}
+export type Resource = keyof Resources;
+export const RESOURCES: readonly Resource[] = ['cpu', 'memory', 'gpu'];
+
+export type NodeStatus = 'up' | 'down';
+
+/**
+ * Why a node was rejected for a task, or why a task waits. A closed set, so that "why is this
+ * task pending" can be counted and charted.
+ */
+export type Reason =
+  | 'node-down' //           the node is not accepting work
+  | 'insufficient-cpu' //    not enough free cpu (on this node, or on any node)
+  | 'insufficient-memory'
+  | 'insufficient-gpu'
+  | 'fragmented' //          every resource is free somewhere, but no node has all of them at once
+  | 'constraint' //          a filter of the policy rejected the node (labels, placement rules)
+  | 'not-sampled'; //        the policy's limit stage did not consider the node
+export const REASONS: readonly Reason[] = [
+  'node-down', 'insufficient-cpu', 'insufficient-memory', 'insufficient-gpu', 'fragmented', 'constraint', 'not-sampled',
+];
+
+/** A task waiting to be placed. Its request is the Resources it extends. */
+export interface PendingTask extends Resources {
+  readonly id: TaskId;
+  /** The task's id in the trace. */
+  readonly name: string;
+  /** Higher runs first. */
+  readonly priority: number;
+  /** Submit time, integer microseconds. */
+  readonly submit: number;
+}
+
+export type Decision =
+  | { readonly kind: 'place'; readonly task: TaskId; readonly node: NodeId }
+  | { readonly kind: 'preempt'; readonly task: TaskId; readonly node: NodeId; readonly victims: readonly TaskId[] }
+  | { readonly kind: 'wait'; readonly task: TaskId; readonly reason: Reason };
+
+/** Scores the view can rank nodes by without visiting each one (see ClusterView.bestFit). */
+export type Objective =
+  | 'most-allocated' //  fullest node first (after placing the request): bin packing
+  | 'least-allocated'; // emptiest node first: spreading
+
+/**
+ * What a policy may know of the cluster. Amounts are in base units (see Resources). Queries
+ * consider only nodes that are up; a node "fits" a request when its free amount of every
+ * resource is at least the request's.
+ */
+export interface ClusterView {
+  readonly nodeCount: number;
+  nodeName(node: NodeId): string;
+  status(node: NodeId): NodeStatus;
+  labels(node: NodeId): Readonly<Record<string, string>>;
+  capacity(node: NodeId, resource: Resource): number;
+  allocated(node: NodeId, resource: Resource): number;
+  free(node: NodeId, resource: Resource): number;
+  /** Number of tasks running on the node. */
+  taskCount(node: NodeId): number;
+  /** The tasks running on the node (a new array on each call). */
+  tasksOn(node: NodeId): TaskId[];
+
+  fits(node: NodeId, request: Resources): boolean;
+  /** Why the node cannot take the request, or undefined when it can. */
+  rejection(node: NodeId, request: Resources): Reason | undefined;
+
+  /** First node in cluster order at or after `from` that fits (about log n). */
+  firstFit(request: Resources, from?: number): NodeId | undefined;
+  /** The node that fits with the best score for the objective; ties go to the lowest index. */
+  bestFit(request: Resources, objective: Objective): NodeId | undefined;
+  /** Nodes that fit, in cluster order from `from`, skipping whole ranges that cannot. */
+  feasible(request: Resources, from?: number): Iterable<NodeId>;
+  /** Why no node fits the request (call it when firstFit found none): one reason for all. */
+  bottleneck(request: Resources): Reason;
+}
+
+export interface DecideContext {
+  /** Simulated (or, on real hosts, controller) time in integer microseconds. */
+  readonly now: number;
+  /** This scheduler's seeded stream: the only randomness a policy may use. */
+  readonly random: () => number;
+}
+
+export interface Scheduler {
+  readonly name: string;
+  /**
+   * Decides for the pending tasks, which come in queue order. The platform consumes the
+   * decisions lazily and commits each before asking for the next, so a generator sees its own
+   * earlier placements in the view. A task left without a decision stays pending. A scheduler
+   * may keep state of its own (a cursor), derived only from what it was given.
+   */
+  decide(pending: readonly PendingTask[], cluster: ClusterView, ctx: DecideContext): Iterable<Decision>;
+}
+
+/** Options come from the command line or a sweep file; a factory validates what it reads. */
+export type SchedulerOptions = Readonly<Record<string, string | number | boolean>>;
+export type SchedulerFactory = (options: SchedulerOptions) => Scheduler;

@@ -1,0 +1,249 @@
+// A segment tree over the nodes, in cluster order, that answers placement queries without a
+// visit to every node: "first node at or after i that fits", "the fitting node with the best
+// MostAllocated (or LeastAllocated) score", "could any node ever hold this".
+//
+// Each tree node keeps, over the up nodes below it, the largest free amount of each resource
+// (a range whose maximum is short of a request holds no fit and is skipped whole), the largest
+// and smallest utilization, and the largest and smallest 1/capacity (which bound the scores of
+// the range, for branch and bound). Separately, over every node present whatever its status,
+// the largest capacity of each resource.
+//
+// Layout: the usual implicit binary tree; node t has children 2t and 2t+1, leaves start at
+// `size` (a power of two). Padding leaves hold nothing.
+
+import { SCORE_EPSILON, fraction, leastAllocatedScore, mostAllocatedScore } from '../schedulers/scores.ts';
+
+/** The per-node arrays the index reads (owned by the Cluster). Amounts in base units. */
+export interface NodeArrays {
+  readonly capCpu: Float64Array;
+  readonly capMem: Float64Array;
+  readonly capGpu: Float64Array;
+  readonly allocCpu: Float64Array;
+  readonly allocMem: Float64Array;
+  readonly allocGpu: Float64Array;
+  /** 1 when the node accepts work. */
+  readonly up: Uint8Array;
+}
+
+export class CapacityIndex {
+  readonly size: number;
+  // Over up nodes: free amounts (max), utilization (max, min), 1/capacity (max, min).
+  private readonly freeCpu: Float64Array;
+  private readonly freeMem: Float64Array;
+  private readonly freeGpu: Float64Array;
+  private readonly utilMax: Float64Array;
+  private readonly utilMin: Float64Array;
+  private readonly invCpuMax: Float64Array;
+  private readonly invMemMax: Float64Array;
+  private readonly invCpuMin: Float64Array;
+  private readonly invMemMin: Float64Array;
+  // Over present nodes, any status: capacity (max).
+  private readonly capCpu: Float64Array;
+  private readonly capMem: Float64Array;
+  private readonly capGpu: Float64Array;
+
+  // The query in progress (fields rather than arguments keep the recursion lean).
+  private qCpu = 0;
+  private qMem = 0;
+  private qGpu = 0;
+  private qMost = true;
+  private bestScore = -Infinity;
+  private bestNode = -1;
+
+  constructor(private readonly nodes: NodeArrays, readonly nodeCount: number) {
+    let size = 1;
+    while (size < nodeCount) size *= 2;
+    this.size = size;
+    const make = (fill: number) => new Float64Array(2 * size).fill(fill);
+    this.freeCpu = make(-1);
+    this.freeMem = make(-1);
+    this.freeGpu = make(-1);
+    this.utilMax = make(-Infinity);
+    this.utilMin = make(Infinity);
+    this.invCpuMax = make(0);
+    this.invMemMax = make(0);
+    this.invCpuMin = make(Infinity);
+    this.invMemMin = make(Infinity);
+    this.capCpu = make(-1);
+    this.capMem = make(-1);
+    this.capGpu = make(-1);
+    for (let i = 0; i < nodeCount; i++) this.setLeaf(i);
+    for (let t = size - 1; t >= 1; t--) this.pull(t);
+  }
+
+  /** After a node's allocation changed: refreshes its leaf and the ranges above it. */
+  refreshLoad(node: number): void {
+    const n = this.nodes;
+    let t = node + this.size;
+    if (n.up[node] === 1) {
+      this.freeCpu[t] = n.capCpu[node]! - n.allocCpu[node]!;
+      this.freeMem[t] = n.capMem[node]! - n.allocMem[node]!;
+      this.freeGpu[t] = n.capGpu[node]! - n.allocGpu[node]!;
+      const u = 0.5 * (fraction(n.allocCpu[node]!, n.capCpu[node]!) + fraction(n.allocMem[node]!, n.capMem[node]!));
+      this.utilMax[t] = u;
+      this.utilMin[t] = u;
+    }
+    // Walk up while a parent changes; a maximum elsewhere usually stops the walk early.
+    for (t >>= 1; t >= 1; t >>= 1) {
+      const l = 2 * t, r = l + 1;
+      const fc = max(this.freeCpu[l]!, this.freeCpu[r]!);
+      const fm = max(this.freeMem[l]!, this.freeMem[r]!);
+      const fg = max(this.freeGpu[l]!, this.freeGpu[r]!);
+      const ux = max(this.utilMax[l]!, this.utilMax[r]!);
+      const un = min(this.utilMin[l]!, this.utilMin[r]!);
+      if (fc === this.freeCpu[t] && fm === this.freeMem[t] && fg === this.freeGpu[t] &&
+          ux === this.utilMax[t] && un === this.utilMin[t]) return;
+      this.freeCpu[t] = fc;
+      this.freeMem[t] = fm;
+      this.freeGpu[t] = fg;
+      this.utilMax[t] = ux;
+      this.utilMin[t] = un;
+    }
+  }
+
+  /** After a node's status or capacity changed: refreshes every aggregate above it. */
+  refreshNode(node: number): void {
+    this.setLeaf(node);
+    for (let t = (node + this.size) >> 1; t >= 1; t >>= 1) this.pull(t);
+  }
+
+  /** First fitting node at index >= from, or -1. */
+  nextFit(cpu: number, mem: number, gpu: number, from: number): number {
+    this.setQuery(cpu, mem, gpu);
+    return this.leftmost(1, 0, this.size, from);
+  }
+
+  /** The fitting node with the best score for the objective (ties: lowest index), or -1. */
+  bestFit(cpu: number, mem: number, gpu: number, mostAllocated: boolean): number {
+    this.setQuery(cpu, mem, gpu);
+    this.qMost = mostAllocated;
+    this.bestScore = -Infinity;
+    this.bestNode = -1;
+    if (this.fitsAt(1)) this.branchAndBound(1, 0, this.size);
+    return this.bestNode;
+  }
+
+  /** Could some present node, empty and up, hold the request? */
+  couldEverFit(cpu: number, mem: number, gpu: number): boolean {
+    this.setQuery(cpu, mem, gpu);
+    return this.anyHolds(1, this.size);
+  }
+
+  /** The largest free amount of each resource over up nodes. */
+  maxFree(): { cpu: number; memory: number; gpu: number } {
+    return { cpu: this.freeCpu[1]!, memory: this.freeMem[1]!, gpu: this.freeGpu[1]! };
+  }
+
+  private setQuery(cpu: number, mem: number, gpu: number): void {
+    this.qCpu = cpu;
+    this.qMem = mem;
+    this.qGpu = gpu;
+  }
+
+  private fitsAt(t: number): boolean {
+    return this.freeCpu[t]! >= this.qCpu && this.freeMem[t]! >= this.qMem && this.freeGpu[t]! >= this.qGpu;
+  }
+
+  /** Leftmost fitting leaf at index >= from under t, which covers [lo, lo+width). */
+  private leftmost(t: number, lo: number, width: number, from: number): number {
+    if (lo + width <= from || !this.fitsAt(t)) return -1;
+    if (width === 1) return lo < this.nodeCount ? lo : -1;
+    const half = width >> 1;
+    const left = this.leftmost(2 * t, lo, half, from);
+    return left >= 0 ? left : this.leftmost(2 * t + 1, lo + half, half, from);
+  }
+
+  /** An upper bound on the score of any fitting node under t (plus slack for rounding). */
+  private bound(t: number): number {
+    const req = 50 * (this.qCpu * (this.qMost ? this.invCpuMax[t]! : this.invCpuMin[t]!) +
+                      this.qMem * (this.qMost ? this.invMemMax[t]! : this.invMemMin[t]!));
+    return (this.qMost ? 100 * this.utilMax[t]! + req : 100 - 100 * this.utilMin[t]! - req) + SCORE_EPSILON;
+  }
+
+  /** Could a range starting at `lo` with this bound still beat the best so far? */
+  private worth(bound: number, lo: number): boolean {
+    if (this.bestNode < 0) return true;
+    // A range after the best must beat it; a range before it wins ties.
+    return lo > this.bestNode ? bound > this.bestScore + SCORE_EPSILON : bound >= this.bestScore - SCORE_EPSILON;
+  }
+
+  /** Visits the ranges under t (which fits) best bound first, pruning what cannot win. */
+  private branchAndBound(t: number, lo: number, width: number): void {
+    if (width === 1) {
+      this.scoreLeaf(lo);
+      return;
+    }
+    const half = width >> 1;
+    const l = 2 * t, r = l + 1;
+    const lOk = this.fitsAt(l), rOk = this.fitsAt(r);
+    const bl = lOk ? this.bound(l) : -Infinity;
+    const br = rOk ? this.bound(r) : -Infinity;
+    if (br > bl + SCORE_EPSILON) {
+      if (this.worth(br, lo + half)) this.branchAndBound(r, lo + half, half);
+      if (lOk && this.worth(bl, lo)) this.branchAndBound(l, lo, half);
+    } else {
+      if (lOk && this.worth(bl, lo)) this.branchAndBound(l, lo, half);
+      if (rOk && this.worth(br, lo + half)) this.branchAndBound(r, lo + half, half);
+    }
+  }
+
+  private scoreLeaf(i: number): void {
+    const n = this.nodes;
+    const score = (this.qMost ? mostAllocatedScore : leastAllocatedScore)(
+      n.allocCpu[i]!, n.capCpu[i]!, n.allocMem[i]!, n.capMem[i]!, this.qCpu, this.qMem);
+    if (this.bestNode < 0 || score > this.bestScore + SCORE_EPSILON ||
+        (score >= this.bestScore - SCORE_EPSILON && i < this.bestNode)) {
+      this.bestScore = score;
+      this.bestNode = i;
+    }
+  }
+
+  private anyHolds(t: number, width: number): boolean {
+    if (!(this.capCpu[t]! >= this.qCpu && this.capMem[t]! >= this.qMem && this.capGpu[t]! >= this.qGpu)) return false;
+    if (width === 1) return true;
+    const half = width >> 1;
+    return this.anyHolds(2 * t, half) || this.anyHolds(2 * t + 1, half);
+  }
+
+  private setLeaf(node: number): void {
+    const t = node + this.size;
+    this.capCpu[t] = this.capMem[t] = this.capGpu[t] = -1;
+    this.freeCpu[t] = this.freeMem[t] = this.freeGpu[t] = -1;
+    this.utilMax[t] = -Infinity;
+    this.utilMin[t] = Infinity;
+    this.invCpuMax[t] = this.invMemMax[t] = 0;
+    this.invCpuMin[t] = this.invMemMin[t] = Infinity;
+    if (node >= this.nodeCount) return;
+    const n = this.nodes;
+    const cc = n.capCpu[node]!, cm = n.capMem[node]!, cg = n.capGpu[node]!;
+    this.capCpu[t] = cc;
+    this.capMem[t] = cm;
+    this.capGpu[t] = cg;
+    if (n.up[node] !== 1) return;
+    this.freeCpu[t] = cc - n.allocCpu[node]!;
+    this.freeMem[t] = cm - n.allocMem[node]!;
+    this.freeGpu[t] = cg - n.allocGpu[node]!;
+    this.utilMax[t] = this.utilMin[t] = 0.5 * (fraction(n.allocCpu[node]!, cc) + fraction(n.allocMem[node]!, cm));
+    this.invCpuMax[t] = this.invCpuMin[t] = fraction(1, cc);
+    this.invMemMax[t] = this.invMemMin[t] = fraction(1, cm);
+  }
+
+  private pull(t: number): void {
+    const l = 2 * t, r = l + 1;
+    this.freeCpu[t] = max(this.freeCpu[l]!, this.freeCpu[r]!);
+    this.freeMem[t] = max(this.freeMem[l]!, this.freeMem[r]!);
+    this.freeGpu[t] = max(this.freeGpu[l]!, this.freeGpu[r]!);
+    this.utilMax[t] = max(this.utilMax[l]!, this.utilMax[r]!);
+    this.utilMin[t] = min(this.utilMin[l]!, this.utilMin[r]!);
+    this.invCpuMax[t] = max(this.invCpuMax[l]!, this.invCpuMax[r]!);
+    this.invMemMax[t] = max(this.invMemMax[l]!, this.invMemMax[r]!);
+    this.invCpuMin[t] = min(this.invCpuMin[l]!, this.invCpuMin[r]!);
+    this.invMemMin[t] = min(this.invMemMin[l]!, this.invMemMin[r]!);
+    this.capCpu[t] = max(this.capCpu[l]!, this.capCpu[r]!);
+    this.capMem[t] = max(this.capMem[l]!, this.capMem[r]!);
+    this.capGpu[t] = max(this.capGpu[l]!, this.capGpu[r]!);
+  }
+}
+
+const max = (a: number, b: number): number => (a > b ? a : b);
+const min = (a: number, b: number): number => (a < b ? a : b);

@@ -1,0 +1,110 @@
+// The cluster file (YAML or JSON). Nodes keep file order; a group with `count: 1` and a `name`
+// is one node of that name, otherwise its nodes are `<name>-0 … <name>-(count-1)` (default
+// name `node`).
+//
+//   nodes:
+//     - name: small
+//       count: 200
+//       cpu: 16          # cores
+//       memory: 64       # GiB
+//       gpu: 0           # devices
+//       labels: {zone: a, gen: v2}
+
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { InputError } from './errors.ts';
+import { MIB_PER_GIB, MILLI_PER_CORE, MILLI_PER_GPU, capacityToBase } from './units.ts';
+import { YamlInput } from './yaml-input.ts';
+
+/** One node, capacities in base units (millicores, MiB, milli-GPUs). */
+export interface NodeSpec {
+  readonly name: string;
+  readonly cpu: number;
+  readonly memory: number;
+  readonly gpu: number;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/** One group as a user writes it, in file units. */
+export interface NodeGroup {
+  readonly name?: string;
+  readonly count?: number;
+  readonly cpu: number;
+  readonly memory: number;
+  readonly gpu?: number;
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+const GROUP_FIELDS = ['name', 'count', 'cpu', 'memory', 'gpu', 'labels'] as const;
+const TOP_FIELDS = ['nodes', 'name', 'description'] as const;
+/** More nodes than any real cell; beyond it a count is almost surely a typo. */
+const MAX_NODES = 10_000_000;
+
+/** Parses and validates a cluster file's text. */
+export function parseClusterFile(text: string, file: string): NodeSpec[] {
+  const input = YamlInput.parse(text, file);
+  const top = input.object([], input.value ?? null, TOP_FIELDS);
+  if (top.nodes === undefined) throw input.error(['nodes'], 'missing: expected a list of node groups');
+  const groups = input.array(['nodes'], top.nodes, 'node groups').map((raw, i) => readGroup(input, i, raw));
+  return expandGroups(groups, (i, problem) => input.error(['nodes', i], problem));
+}
+
+function readGroup(input: YamlInput, i: number, raw: unknown): NodeGroup {
+  const at = (field: string) => ['nodes', i, field];
+  const g = input.object(['nodes', i], raw, GROUP_FIELDS);
+  for (const field of ['cpu', 'memory'] as const) {
+    if (g[field] === undefined) throw input.error(at(field), `missing: every node group needs ${field} (${field === 'cpu' ? 'cores' : 'GiB'})`);
+  }
+  return {
+    ...(g.name !== undefined && { name: input.string(at('name'), g.name) }),
+    ...(g.count !== undefined && { count: input.number(at('count'), g.count, { min: 0, integer: true }) }),
+    cpu: input.number(at('cpu'), g.cpu, { min: 0, unit: 'cores' }),
+    memory: input.number(at('memory'), g.memory, { min: 0, unit: 'GiB' }),
+    ...(g.gpu !== undefined && { gpu: input.number(at('gpu'), g.gpu, { min: 0, unit: 'GPUs' }) }),
+    ...(g.labels !== undefined && { labels: input.stringMap(at('labels'), g.labels) }),
+  };
+}
+
+/** Expands groups into nodes in file order, checking names and totals. */
+export function expandGroups(
+  groups: readonly NodeGroup[],
+  fail: (group: number, problem: string) => Error = (i, p) => new InputError({ field: `nodes[${i}]` }, p),
+): NodeSpec[] {
+  const nodes: NodeSpec[] = [];
+  const owner = new Map<string, number>();
+  groups.forEach((g, i) => {
+    const count = g.count ?? 1;
+    if (nodes.length + count > MAX_NODES) throw fail(i, `the cluster would have more than ${MAX_NODES} nodes`);
+    const base = g.name ?? 'node';
+    const labels = Object.freeze({ ...g.labels });
+    const cpu = capacityToBase(g.cpu, MILLI_PER_CORE);
+    const memory = capacityToBase(g.memory, MIB_PER_GIB);
+    const gpu = capacityToBase(g.gpu ?? 0, MILLI_PER_GPU);
+    for (let k = 0; k < count; k++) {
+      const name = count === 1 && g.name !== undefined ? base : `${base}-${k}`;
+      const other = owner.get(name);
+      if (other !== undefined) {
+        throw fail(i, `node name ${JSON.stringify(name)} is also produced by nodes[${other}]; give the groups different names`);
+      }
+      owner.set(name, i);
+      nodes.push({ name, cpu, memory, gpu, labels });
+    }
+  });
+  if (nodes.length === 0) throw fail(0, 'the cluster has no nodes (every count is 0)');
+  return nodes;
+}
+
+export interface LoadedCluster {
+  readonly nodes: NodeSpec[];
+  readonly sha256: string;
+}
+
+export async function loadClusterFile(path: string): Promise<LoadedCluster> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new InputError({ file: path }, `cannot read the cluster file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  return { nodes: parseClusterFile(text, path), sha256: createHash('sha256').update(text).digest('hex') };
+}

@@ -1,0 +1,135 @@
+// The summary of a run (summary.json): what happened, and the run record that says how to
+// repeat it. Fields are added, never renamed. Times in seconds, shares in 0-1.
+
+import type { Reason } from '../schedulers/contract.ts';
+import { Channel, type Metrics } from './metrics.ts';
+import type { Conflicts, QueueDiscipline, Simulation } from './simulation.ts';
+import { seconds } from './units.ts';
+
+/** Everything needed to repeat a run. */
+export interface RunRecord {
+  readonly berth: string;
+  readonly scheduler: string;
+  readonly schedulerOptions: Readonly<Record<string, string | number | boolean>>;
+  readonly seed: number;
+  readonly queue: QueueDiscipline;
+  readonly cluster:
+    | { readonly file: string; readonly sha256: string; readonly nodes: number }
+    | { readonly preset: string; readonly nodes: number };
+  readonly workload:
+    | { readonly trace: string; readonly format: string; readonly sha256: string }
+    | { readonly preset: string; readonly tasks: number; readonly load: number };
+  /** The command that repeats the run. */
+  readonly command: string;
+}
+
+export interface Summary {
+  readonly scheduler: string;
+  readonly seed: number;
+  readonly queue: QueueDiscipline;
+  readonly digest: string;
+  readonly nodes: number;
+  readonly tasks: {
+    readonly submitted: number;
+    readonly started: number;
+    readonly completed: number;
+    readonly pending: number;
+    readonly running: number;
+    readonly unschedulable: number;
+    readonly evicted: number;
+  };
+  readonly wait: { readonly mean: number; readonly p50: number; readonly p95: number; readonly p99: number; readonly max: number };
+  /** Time-weighted shares of capacity (of up nodes) allocated, over the measurement window. */
+  readonly utilization: { readonly cpu: number; readonly memory: number; readonly gpu: number | null };
+  /** From the first arrival to the last (the whole run if all arrived at once), seconds. */
+  readonly window: { readonly start: number; readonly end: number };
+  /** From the first arrival to the last task end, seconds. */
+  readonly makespan: number;
+  /** Node-hours with at least one task running, over the whole run. */
+  readonly activeNodeHours: number;
+  readonly activeNodes: { readonly mean: number; readonly peak: number };
+  readonly pendingTasks: { readonly mean: number; readonly peak: number };
+  readonly events: number;
+  readonly rounds: number;
+  readonly conflicts: Conflicts;
+  readonly waitReasons: Readonly<Record<Reason, number>>;
+  readonly unschedulableSample: readonly string[];
+  readonly wallSeconds: number;
+  readonly eventsPerSecond: number;
+  readonly tasksPerSecond: number;
+  readonly run: RunRecord;
+}
+
+/** Rounds to 6 significant digits for the file; the digest, not the summary, is exact. */
+const round6 = (x: number): number => (Number.isFinite(x) ? Number(x.toPrecision(6)) : x);
+
+export function summarize(sim: Simulation, digest: string, record: RunRecord, wallSeconds: number): Summary {
+  const m: Metrics | undefined = sim.metrics;
+  const end = Math.max(sim.lastTaskEnd, sim.now);
+  m?.advance(end);
+  const waits = m?.waits;
+  const share = (alloc: number, cap: number) => {
+    const c = m?.integral(cap) ?? 0;
+    return c > 0 ? round6((m?.integral(alloc) ?? 0) / c) : 0;
+  };
+  const waitAt = (p: number) => round6(seconds(waits?.percentile(p) ?? 0));
+  return {
+    scheduler: record.scheduler,
+    seed: record.seed,
+    queue: record.queue,
+    digest,
+    nodes: sim.cluster.nodeCount,
+    tasks: {
+      submitted: sim.submitted,
+      started: sim.started,
+      completed: sim.completed,
+      pending: sim.pendingCount,
+      running: sim.runningCount,
+      unschedulable: sim.unschedulable,
+      evicted: sim.evicted,
+    },
+    wait: {
+      mean: round6(seconds(waits?.mean ?? 0)),
+      p50: waitAt(50),
+      p95: waitAt(95),
+      p99: waitAt(99),
+      max: round6(seconds(waits && waits.count > 0 ? waits.max : 0)),
+    },
+    utilization: {
+      cpu: share(Channel.allocCpu, Channel.capCpu),
+      memory: share(Channel.allocMemory, Channel.capMemory),
+      gpu: (m?.integral(Channel.capGpu) ?? 0) > 0 ? share(Channel.allocGpu, Channel.capGpu) : null,
+    },
+    window: { start: round6(seconds(m?.window.start ?? 0)), end: round6(seconds(m?.window.end ?? 0)) },
+    makespan: m && sim.lastTaskEnd > -Infinity ? round6(seconds(sim.lastTaskEnd - m.origin)) : 0,
+    activeNodeHours: round6((m?.integralOverRun(Channel.activeNodes) ?? 0) / 3.6e9),
+    activeNodes: { mean: round6(m?.mean(Channel.activeNodes) ?? 0), peak: m?.peakActiveNodes ?? 0 },
+    pendingTasks: { mean: round6(m?.mean(Channel.pending) ?? 0), peak: m?.peakPending ?? 0 },
+    events: sim.events,
+    rounds: sim.rounds,
+    conflicts: { ...sim.conflicts },
+    waitReasons: { ...sim.waitReasons },
+    unschedulableSample: [...sim.unschedulableSample],
+    wallSeconds: round6(wallSeconds),
+    eventsPerSecond: wallSeconds > 0 ? Math.round(sim.events / wallSeconds) : 0,
+    tasksPerSecond: wallSeconds > 0 ? Math.round(sim.submitted / wallSeconds) : 0,
+    run: record,
+  };
+}
+
+/** The time series as CSV: one row per bucket, time-weighted means. */
+export function timeseriesCsv(sim: Simulation): string {
+  const m = sim.metrics;
+  let text = 'time,cpu_util,memory_util,gpu_util,active_nodes,pending,running\n';
+  if (!m) return text;
+  const end = Math.max(sim.lastTaskEnd, sim.now);
+  for (const row of m.series.rows(end)) {
+    const v = (c: number) => row[c + 1]!;
+    const util = (a: number, c: number) => (v(c) > 0 ? round6(v(a) / v(c)) : '');
+    text += [
+      round6(seconds(row[0]!)), util(Channel.allocCpu, Channel.capCpu), util(Channel.allocMemory, Channel.capMemory),
+      util(Channel.allocGpu, Channel.capGpu), round6(v(Channel.activeNodes)), round6(v(Channel.pending)), round6(v(Channel.running)),
+    ].join(',') + '\n';
+  }
+  return text;
+}

@@ -1,0 +1,192 @@
+// The native trace format: CSV with a header, or JSON Lines, optionally gzipped. Required
+// columns id,submit,duration,cpu,memory (seconds, cores, GiB); optional gpu,priority,job,user;
+// other columns are ignored. Rows must be sorted by submit time: the file is streamed, never
+// held in memory.
+
+import { pipeline } from 'node:stream';
+import { createInterface } from 'node:readline';
+import { parse, type Options } from 'csv-parse';
+import { InputError } from '../sim/errors.ts';
+import { StagedFile } from '../sim/outputs.ts';
+import { MIB_PER_GIB, MILLI_PER_CORE, MILLI_PER_GPU, formatMicros } from '../sim/units.ts';
+import { OPTIONAL_COLUMNS, REQUIRED_COLUMNS, RowReader, type Column } from './fields.ts';
+import { inputError, openInput, type OpenedFile } from './input.ts';
+import type { TaskRecord, TaskSource } from './record.ts';
+
+export const BATCH_SIZE = 4096;
+
+export interface TraceInput {
+  readonly source: TaskSource;
+  /** SHA-256 of the file as stored; known once the source is exhausted. */
+  sha256(): string;
+}
+
+export type NativeEncoding = 'csv' | 'jsonl';
+
+/** The encoding from the file name: .csv, or .jsonl / .ndjson, each optionally .gz. */
+export function nativeEncoding(path: string): NativeEncoding {
+  const name = path.toLowerCase().replace(/\.gz$/, '');
+  if (name.endsWith('.csv')) return 'csv';
+  if (name.endsWith('.jsonl') || name.endsWith('.ndjson')) return 'jsonl';
+  throw new InputError({ file: path }, 'cannot tell the encoding from the name: expected .csv, .jsonl or .ndjson (optionally .gz)');
+}
+
+export function readNativeTrace(path: string, batchSize = BATCH_SIZE): TraceInput {
+  const encoding = nativeEncoding(path);
+  const opened = openInput(path);
+  const source = encoding === 'csv' ? csvBatches(path, opened, batchSize) : jsonlBatches(path, opened, batchSize);
+  return { source, sha256: opened.sha256 };
+}
+
+async function* csvBatches(path: string, opened: OpenedFile, batchSize: number): TaskSource {
+  const rows = new RowReader(path);
+  let columns: Map<string, number> | undefined;
+  const options: Options<TaskRecord, string[]> = {
+    bom: true,
+    trim: true,
+    skip_empty_lines: true,
+    on_record: (fields: string[], context): TaskRecord | null => {
+      if (columns === undefined) {
+        columns = readHeader(rows, fields, context.lines);
+        return null;
+      }
+      const at = columns;
+      return rows.read((c: Column) => {
+        const i = at.get(c);
+        const v = i === undefined ? undefined : fields[i];
+        return v === '' ? undefined : v;
+      }, context.lines);
+    },
+  };
+  // csv-parse's typings tie on_record's result type to the `columns` overload only.
+  const parser = parse(options as unknown as Options);
+  pipeline(opened.stream, parser, () => undefined);
+  let batch: TaskRecord[] = [];
+  try {
+    for await (const record of parser as AsyncIterable<TaskRecord>) {
+      batch.push(record);
+      if (batch.length >= batchSize) {
+        yield batch;
+        batch = [];
+      }
+    }
+  } catch (err) {
+    throw csvError(err, path);
+  }
+  if (columns === undefined) throw rows.error(1, undefined, `the file is empty: expected a header line with ${REQUIRED_COLUMNS.join(',')}`);
+  if (batch.length > 0) yield batch;
+}
+
+function readHeader(rows: RowReader, fields: string[], line: number): Map<string, number> {
+  const columns = new Map<string, number>();
+  fields.forEach((name, i) => {
+    if (columns.has(name)) throw rows.error(line, name, 'the header names this column twice');
+    columns.set(name, i);
+  });
+  const missing = REQUIRED_COLUMNS.filter((c) => !columns.has(c));
+  if (missing.length > 0) {
+    throw rows.error(line, undefined,
+      `missing required column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; the header has ${fields.join(', ') || 'nothing'}` +
+      ` (expected ${REQUIRED_COLUMNS.join(',')}, optionally ${OPTIONAL_COLUMNS.join(',')})`);
+  }
+  return columns;
+}
+
+function csvError(err: unknown, path: string): Error {
+  const e = err as { code?: string; lines?: number; message?: string };
+  if (typeof e.code === 'string' && e.code.startsWith('CSV_')) {
+    return new InputError({ file: path, line: e.lines }, `not valid CSV: ${e.message}`);
+  }
+  return inputError(err, path);
+}
+
+async function* jsonlBatches(path: string, opened: OpenedFile, batchSize: number): TaskSource {
+  const rows = new RowReader(path);
+  const lines = createInterface({ input: opened.stream, crlfDelay: Infinity });
+  let batch: TaskRecord[] = [];
+  let line = 0;
+  try {
+    for await (const text of lines) {
+      line++;
+      if (text.trim() === '') continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch (err) {
+        throw rows.error(line, undefined, `not valid JSON: ${(err as Error).message}`);
+      }
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        throw rows.error(line, undefined, `expected a JSON object with ${REQUIRED_COLUMNS.join(', ')}`);
+      }
+      const obj = value as Record<string, unknown>;
+      batch.push(rows.read((c: Column) => {
+        const v = obj[c];
+        if (v === null || v === undefined) return undefined;
+        return typeof v === 'number' || typeof v === 'string' ? v : JSON.stringify(v);
+      }, line));
+      if (batch.length >= batchSize) {
+        yield batch;
+        batch = [];
+      }
+    }
+  } catch (err) {
+    throw inputError(err, path);
+  }
+  if (batch.length > 0) yield batch;
+}
+
+// ---- Writing ----
+
+export const ALL_COLUMNS: readonly Column[] = [...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS];
+
+/** Formats an integer amount in base units in file units, exactly ("0.25", "1.5"). */
+function formatAmount(value: number, perUnit: number): string {
+  return String(value / perUnit);
+}
+
+function cell(record: TaskRecord, column: Column): string {
+  switch (column) {
+    case 'id': return csvText(record.id);
+    case 'submit': return formatMicros(record.submit);
+    case 'duration': return formatMicros(record.duration);
+    case 'cpu': return formatAmount(record.cpu, MILLI_PER_CORE);
+    case 'memory': return formatAmount(record.memory, MIB_PER_GIB);
+    case 'gpu': return formatAmount(record.gpu, MILLI_PER_GPU);
+    case 'priority': return String(record.priority);
+    case 'job': return csvText(record.job ?? '');
+    case 'user': return csvText(record.user ?? '');
+  }
+}
+
+function csvText(text: string): string {
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/**
+ * Writes records as native CSV with the given columns (the required ones at least), to a
+ * temporary file renamed into place at the end. Returns the number of rows written.
+ */
+export async function writeNativeCsv(
+  records: Iterable<TaskRecord> | AsyncIterable<TaskRecord>,
+  path: string,
+  columns: readonly Column[] = ALL_COLUMNS,
+): Promise<number> {
+  const missing = REQUIRED_COLUMNS.filter((c) => !columns.includes(c));
+  if (missing.length > 0) throw new InputError({ field: '--columns' }, `must include ${missing.join(', ')}`);
+  const out = new StagedFile(path);
+  let rows = 0;
+  try {
+    out.write(columns.join(',') + '\n');
+    for await (const record of records) {
+      let line = '';
+      for (let i = 0; i < columns.length; i++) line += (i > 0 ? ',' : '') + cell(record, columns[i]!);
+      out.write(line + '\n');
+      if (++rows % 65536 === 0) await out.drain();
+    }
+    await out.commit();
+  } catch (err) {
+    await out.abort();
+    throw err;
+  }
+  return rows;
+}
