@@ -1,10 +1,9 @@
 #!/usr/bin/env node
 // Runs a TypeScript file of this project: `node bin/run-ts.js bench/run.ts [args]`.
-import { register } from 'tsx/esm/api';
+import './typescript.js';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 
-register();
 const [file, ...rest] = process.argv.slice(2);
 if (!file) {
   console.error('usage: node bin/run-ts.js FILE.ts [args]');

@@ -15,7 +15,10 @@ export function parseFlags(args: string[], options: NonNullable<ParseArgsConfig[
   try {
     parsed = parseArgs({ args, options, strict: true, allowPositionals: positionals > 0 });
   } catch (err) {
-    throw new UsageError((err as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
+    const message = (err as Error).message;
+    const ambiguous = /^Option '(--[\w-]+)' argument is ambiguous/.exec(message);
+    if (ambiguous) throw new UsageError(`${ambiguous[1]} needs a value; to give one that starts with a dash, write ${ambiguous[1]}=VALUE`);
+    throw new UsageError(message.replace(/\. To specify a positional argument.*$/s, ''));
   }
   if (parsed.positionals.length > positionals) {
     throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[positionals])}`);

@@ -49,6 +49,10 @@ export function formatSummary(s: Summary): string {
       `${compact(s.eventsPerSecond)} events/s · ${compact(s.tasksPerSecond)} tasks/s`,
     `digest    ${s.digest}`,
   ];
+  if (s.waitReasons) {
+    const counted = Object.entries(s.waitReasons).filter(([, n]) => n > 0).map(([r, n]) => `${r} ${thousands(n)}`);
+    lines.push(`waiting   ${counted.length > 0 ? counted.join(' · ') : 'no task ever waited'}   (task-rounds by reason)`);
+  }
   if (t.unschedulable > 0) {
     lines.push('', `note: ${thousands(t.unschedulable)} task(s) larger than every node were not scheduled, e.g. ${s.unschedulableSample.slice(0, 3).join(', ')}`);
   }

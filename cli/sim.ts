@@ -11,7 +11,7 @@ import { progressLine } from './progress.ts';
 export const SIM_HELP = `usage: berth sim [--cluster FILE | --nodes N]
                  [--trace FILE [--format berth] | --workload NAME [--tasks N] [--load L]]
                  [--scheduler NAME|./policy.ts] [--seed N] [--queue greedy|strict-fifo]
-                 [--out DIR] [--json] [--quiet]
+                 [--out DIR] [--reasons] [--json] [--quiet]
 
 Runs one simulation and prints a summary. With no arguments it runs the embedded default:
 the '${DEFAULT_WORKLOAD}' workload on its own cell of ${workloadPreset(DEFAULT_WORKLOAD).defaultNodes} nodes.
@@ -27,6 +27,7 @@ the '${DEFAULT_WORKLOAD}' workload on its own cell of ${workloadPreset(DEFAULT_W
   --seed N           run seed (default 1)
   --queue Q          greedy (default: go on past a task that fits nowhere) or strict-fifo
   --out DIR          write summary.json, placements.csv and timeseries.csv there
+  --reasons          count why tasks wait (by reason) in the summary; slower when many wait
   --json             print summary.json to stdout instead of the text summary
   --quiet            no progress display`;
 
@@ -43,6 +44,7 @@ const OPTIONS = {
   queue: { type: 'string' },
   out: { type: 'string' },
   json: { type: 'boolean' },
+  reasons: { type: 'boolean' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -58,7 +60,7 @@ export async function simCommand(args: string[]): Promise<void> {
   const out = stringFlag(flags, 'out');
   let summary;
   try {
-    summary = await runSimulation(spec, { ...(out !== undefined && { out }), onProgress: progress.update });
+    summary = await runSimulation(spec, { ...(out !== undefined && { out }), onProgress: progress.update, reasons: flags.reasons === true });
   } finally {
     progress.done();
   }

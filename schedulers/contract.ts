@@ -101,6 +101,12 @@ export interface DecideContext {
   readonly now: number;
   /** This scheduler's seeded stream: the only randomness a policy may use. */
   readonly random: () => number;
+  /**
+   * True when someone asked why tasks wait: then yield a `wait`, with its reason, for each task
+   * not placed. When false a scheduler may leave such tasks without a decision, which costs
+   * nothing; placements must not depend on it.
+   */
+  readonly reasons: boolean;
 }
 
 export interface Scheduler {

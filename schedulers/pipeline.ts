@@ -19,7 +19,7 @@
 import { SCORE_EPSILON, beats } from './scores.ts';
 import { nodeId } from './contract.ts';
 import type {
-  ClusterView, DecideContext, Decision, NodeId, Objective, PendingTask, Reason, Scheduler,
+  ClusterView, DecideContext, Decision, NodeId, Objective, PendingTask, Reason, Resources, Scheduler,
 } from './contract.ts';
 
 export interface Filter {
@@ -87,11 +87,18 @@ class Pipeline implements Scheduler {
   }
 
   *decide(pending: readonly PendingTask[], cluster: ClusterView, ctx: DecideContext): Iterable<Decision> {
+    // Within a round free room only shrinks, so with no filters a task that asks for at least
+    // what an earlier task failed to get fails too, and need not be looked at (Kubernetes'
+    // equivalence classes make the same saving).
+    const failed = this.filters.length === 0 ? new FailedRequests() : undefined;
     for (const task of pending) {
-      const node = this.pick(task, cluster, ctx);
-      yield node === undefined
-        ? { kind: 'wait', task: task.id, reason: this.whyNot(task, cluster) }
-        : { kind: 'place', task: task.id, node };
+      const node = failed?.covers(task) ? undefined : this.pick(task, cluster, ctx);
+      if (node === undefined) {
+        failed?.add(task);
+        if (ctx.reasons) yield { kind: 'wait', task: task.id, reason: this.whyNot(task, cluster) };
+      } else {
+        yield { kind: 'place', task: task.id, node };
+      }
     }
   }
 
@@ -134,6 +141,7 @@ class Pipeline implements Scheduler {
   private sample(task: PendingTask, cluster: ClusterView, ctx: DecideContext, count: number): NodeId[] {
     const n = cluster.nodeCount;
     const out: NodeId[] = [];
+    if (cluster.firstFit(task) === undefined) return out;
     // Draw nodes at random while that is likely to succeed: each kept draw is uniform over
     // the feasible nodes not drawn yet.
     for (let tries = 0; tries < SAMPLE_TRIES && out.length < count; tries++) {
@@ -190,7 +198,28 @@ class Pipeline implements Scheduler {
 
   /** Why nothing was chosen: the cluster-wide shortage, or the policy's own rules. */
   private whyNot(task: PendingTask, cluster: ClusterView): Reason {
-    if (cluster.firstFit(task) === undefined) return cluster.bottleneck(task);
+    // Without filters nothing was chosen only because no node has room.
+    if (this.filters.length === 0 || cluster.firstFit(task) === undefined) return cluster.bottleneck(task);
     return this.filters.length > 0 ? 'constraint' : 'not-sampled';
+  }
+}
+
+/** The smallest requests that found no node in this round (a few; they rarely differ). */
+class FailedRequests {
+  private readonly list: Resources[] = [];
+
+  covers(r: Resources): boolean {
+    for (const f of this.list) if (f.cpu <= r.cpu && f.memory <= r.memory && f.gpu <= r.gpu) return true;
+    return false;
+  }
+
+  add(r: Resources): void {
+    if (this.covers(r)) return;
+    // Drop requests the new one covers, and keep the list short.
+    for (let i = this.list.length - 1; i >= 0; i--) {
+      const f = this.list[i]!;
+      if (r.cpu <= f.cpu && r.memory <= f.memory && r.gpu <= f.gpu) this.list.splice(i, 1);
+    }
+    if (this.list.length < 16) this.list.push({ cpu: r.cpu, memory: r.memory, gpu: r.gpu });
   }
 }

@@ -56,7 +56,7 @@ async function loadSchedulerModule(path: string, options: SchedulerOptions): Pro
   if (!existsSync(path)) throw new InputError({ file: path }, 'no such scheduler module');
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+    mod = namespaceOf((await import(pathToFileURL(path).href)) as Record<string, unknown>);
   } catch (err) {
     throw new InputError({ file: path }, `could not load the scheduler module: ${(err as Error).message.split('\n')[0]}`);
   }
@@ -75,9 +75,15 @@ async function loadSchedulerModule(path: string, options: SchedulerOptions): Pro
   if (!isScheduler(candidate)) {
     throw new InputError({ file: path },
       'expected the module to export (as default, or as `scheduler`) a scheduler, an object with a string `name` and a ' +
-      `\`decide\` method, or a factory returning one; its exports are: ${Object.keys(mod).join(', ') || 'none'}`);
+      `\`decide\` method, or a factory returning one; its exports are: ${Object.keys(mod).filter((k) => k !== '__esModule').join(', ') || 'none'}`);
   }
   return candidate;
+}
+
+/** A TypeScript file outside an ESM package loads as CommonJS: its exports arrive as `default`. */
+function namespaceOf(mod: Record<string, unknown>): Record<string, unknown> {
+  const inner = mod.default as Record<string, unknown> | undefined;
+  return inner && typeof inner === 'object' && inner.__esModule === true ? inner : mod;
 }
 
 function isScheduler(value: unknown): value is Scheduler {

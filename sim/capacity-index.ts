@@ -129,9 +129,9 @@ export class CapacityIndex {
     return this.anyHolds(1, this.size);
   }
 
-  /** The largest free amount of each resource over up nodes. */
-  maxFree(): { cpu: number; memory: number; gpu: number } {
-    return { cpu: this.freeCpu[1]!, memory: this.freeMem[1]!, gpu: this.freeGpu[1]! };
+  /** The largest free amount of a resource on any up node (-1 when no node is up). */
+  maxFree(resource: 'cpu' | 'memory' | 'gpu'): number {
+    return (resource === 'cpu' ? this.freeCpu : resource === 'memory' ? this.freeMem : this.freeGpu)[1]!;
   }
 
   private setQuery(cpu: number, mem: number, gpu: number): void {

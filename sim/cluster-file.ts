@@ -43,7 +43,8 @@ const MAX_NODES = 10_000_000;
 /** Parses and validates a cluster file's text. */
 export function parseClusterFile(text: string, file: string): NodeSpec[] {
   const input = YamlInput.parse(text, file);
-  const top = input.object([], input.value ?? null, TOP_FIELDS);
+  if (input.value === null || input.value === undefined) throw input.error([], 'the file is empty: expected `nodes:` and a list of node groups');
+  const top = input.object([], input.value, TOP_FIELDS);
   if (top.nodes === undefined) throw input.error(['nodes'], 'missing: expected a list of node groups');
   const groups = input.array(['nodes'], top.nodes, 'node groups').map((raw, i) => readGroup(input, i, raw));
   return expandGroups(groups, (i, problem) => input.error(['nodes', i], problem));

@@ -117,10 +117,9 @@ export class Cluster implements ClusterView {
 
   bottleneck(request: Resources): Reason {
     if (this.upCount === 0) return 'node-down';
-    const most = this.index.maxFree();
-    if (most.cpu < request.cpu) return 'insufficient-cpu';
-    if (most.memory < request.memory) return 'insufficient-memory';
-    if (most.gpu < request.gpu) return 'insufficient-gpu';
+    if (this.index.maxFree('cpu') < request.cpu) return 'insufficient-cpu';
+    if (this.index.maxFree('memory') < request.memory) return 'insufficient-memory';
+    if (this.index.maxFree('gpu') < request.gpu) return 'insufficient-gpu';
     return 'fragmented';
   }
 

@@ -44,6 +44,8 @@ export interface RunOptions {
   /** Writes summary.json, placements.csv and timeseries.csv there. */
   readonly out?: string;
   readonly onProgress?: (progress: Progress) => void;
+  /** Ask the scheduler why tasks wait and count the reasons in the summary (slower in overload). */
+  readonly reasons?: boolean;
 }
 
 export async function runSimulation(spec: RunSpec, options: RunOptions = {}): Promise<Summary> {
@@ -53,7 +55,7 @@ export async function runSimulation(spec: RunSpec, options: RunOptions = {}): Pr
   const workload = openWorkload(spec, cluster.nodes);
   const outputs = options.out === undefined ? undefined : await openOutputs(options.out);
   const sim = new Simulation(cluster.nodes, {
-    scheduler, seed: spec.seed, queue: spec.queue,
+    scheduler, seed: spec.seed, queue: spec.queue, reasons: options.reasons ?? false,
     ...(outputs && { onAttemptEnd: (row: AttemptRow) => outputs.placements.write(placementLine(row)) }),
   });
   const wall = () => (performance.now() - started) / 1000;
@@ -70,7 +72,7 @@ export async function runSimulation(spec: RunSpec, options: RunOptions = {}): Pr
     }
     sim.run();
     const record = runRecord(spec, scheduler.name, cluster, workload);
-    const summary = summarize(sim, sim.finishDigest(), record, wall());
+    const summary = summarize(sim, sim.finishDigest(), record, wall(), options.reasons ?? false);
     if (outputs) {
       outputs.summary.write(JSON.stringify(summary, null, 2) + '\n');
       outputs.timeseries.write(timeseriesCsv(sim));

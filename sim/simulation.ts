@@ -47,6 +47,8 @@ export interface SimulationOptions {
   readonly scheduler: Scheduler;
   readonly seed: number | string;
   readonly queue?: QueueDiscipline;
+  /** Ask the scheduler why tasks wait, and count the reasons (costs time in overload). */
+  readonly reasons?: boolean;
   /** Receives every attempt when it ends (finished, or evicted by a node failure). */
   readonly onAttemptEnd?: (row: AttemptRow) => void;
 }
@@ -64,6 +66,7 @@ export interface Conflicts {
 export class Simulation {
   readonly cluster: Cluster;
   readonly conflicts: Conflicts = { notPending: 0, noRoom: 0, unsupported: 0 };
+  /** Wait decisions by reason (task-rounds), counted when the options ask for reasons. */
   readonly waitReasons = Object.fromEntries(REASONS.map((r) => [r, 0])) as Record<Reason, number>;
   readonly unschedulableSample: string[] = [];
   submitted = 0;
@@ -96,7 +99,7 @@ export class Simulation {
     this.pending = new PendingQueue((task) => this.tasks.ordinal[task.id]!);
     const engine = this.engine;
     const random = stream(options.seed, `scheduler/${options.scheduler.name}`);
-    this.ctx = { get now() { return engine.now; }, random };
+    this.ctx = { get now() { return engine.now; }, random, reasons: options.reasons ?? false };
   }
 
   /** Simulated time, µs. */

@@ -52,7 +52,8 @@ export interface Summary {
   readonly events: number;
   readonly rounds: number;
   readonly conflicts: Conflicts;
-  readonly waitReasons: Readonly<Record<Reason, number>>;
+  /** Wait decisions (task-rounds) by reason; null unless the run asked for reasons (--reasons). */
+  readonly waitReasons: Readonly<Record<Reason, number>> | null;
   readonly unschedulableSample: readonly string[];
   readonly wallSeconds: number;
   readonly eventsPerSecond: number;
@@ -63,7 +64,7 @@ export interface Summary {
 /** Rounds to 6 significant digits for the file; the digest, not the summary, is exact. */
 const round6 = (x: number): number => (Number.isFinite(x) ? Number(x.toPrecision(6)) : x);
 
-export function summarize(sim: Simulation, digest: string, record: RunRecord, wallSeconds: number): Summary {
+export function summarize(sim: Simulation, digest: string, record: RunRecord, wallSeconds: number, reasons: boolean): Summary {
   const m: Metrics | undefined = sim.metrics;
   const end = Math.max(sim.lastTaskEnd, sim.now);
   m?.advance(end);
@@ -108,7 +109,7 @@ export function summarize(sim: Simulation, digest: string, record: RunRecord, wa
     events: sim.events,
     rounds: sim.rounds,
     conflicts: { ...sim.conflicts },
-    waitReasons: { ...sim.waitReasons },
+    waitReasons: reasons ? { ...sim.waitReasons } : null,
     unschedulableSample: [...sim.unschedulableSample],
     wallSeconds: round6(wallSeconds),
     eventsPerSecond: wallSeconds > 0 ? Math.round(sim.events / wallSeconds) : 0,

@@ -20,7 +20,7 @@ export class YamlInput {
     const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
     const first = doc.errors[0];
     if (first) {
-      const line = first.linePos?.[0]?.line;
+      const line = lines.linePos(first.pos[0]).line;
       throw new InputError({ file, line }, `not valid YAML or JSON: ${first.message.split('\n')[0]}`);
     }
     return new YamlInput(file, doc, lines, doc.toJS());

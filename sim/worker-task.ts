@@ -1,0 +1,17 @@
+// What a worker thread does with a run: the same runSimulation as the main thread, so results
+// are identical whichever thread computes them.
+
+import { runSimulation, type RunSpec } from './run.ts';
+import type { Summary } from './summary.ts';
+
+export interface WorkerJob {
+  readonly spec: RunSpec;
+  readonly out?: string;
+}
+
+export function runInWorker(job: WorkerJob): Promise<Summary> {
+  return runSimulation(job.spec, job.out === undefined ? {} : { out: job.out });
+}
+
+/** The file to give piscina as `filename`. */
+export const WORKER_FILE = new URL('./worker.js', import.meta.url).href;

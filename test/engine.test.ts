@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { Engine } from '../sim/engine.ts';
+import { stream } from '../sim/random.ts';
+
+function recorder() {
+  const seen: [number, number, number][] = [];
+  const engine = new Engine((cls, payload, now) => seen.push([now, cls, payload]), 16);
+  return { engine, seen };
+}
+
+describe('Engine', () => {
+  it('pops by time, then class, then the order events were scheduled', () => {
+    const { engine, seen } = recorder();
+    engine.schedule(10, 2, 1);
+    engine.schedule(10, 0, 2);
+    engine.schedule(5, 9, 3);
+    engine.schedule(10, 0, 4);
+    engine.schedule(10, 1, 5);
+    engine.run();
+    expect(seen).toEqual([[5, 9, 3], [10, 0, 2], [10, 0, 4], [10, 1, 5], [10, 2, 1]]);
+  });
+
+  it('keeps that order for many events, across growth of its arrays', () => {
+    const { engine, seen } = recorder();
+    const random = stream(7, 'engine-test');
+    const expected: [number, number, number][] = [];
+    for (let i = 0; i < 5000; i++) {
+      const e: [number, number, number] = [Math.floor(random() * 50), Math.floor(random() * 4), i];
+      expected.push(e);
+      engine.schedule(e[0], e[1], e[2]);
+    }
+    engine.run();
+    expected.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]);
+    expect(seen).toEqual(expected);
+  });
+
+  it('runs up to and including `until`, and runBefore stops short of it', () => {
+    const { engine, seen } = recorder();
+    for (const t of [1, 2, 3, 3, 4]) engine.schedule(t, 0, t);
+    expect(engine.runBefore(3)).toBe(2);
+    expect(engine.now).toBe(2);
+    expect(engine.run(3)).toBe(2);
+    expect(seen.map((e) => e[0])).toEqual([1, 2, 3, 3]);
+    expect(engine.peekTime()).toBe(4);
+    engine.run();
+    expect(engine.size).toBe(0);
+    expect(engine.dispatched).toBe(5);
+  });
+
+  it('lets a handler schedule events at the current instant, which run in class order', () => {
+    const seen: string[] = [];
+    const engine: Engine = new Engine((cls, payload, now) => {
+      seen.push(`${now}:${cls}:${payload}`);
+      if (payload === 1) {
+        engine.schedule(now, 0, 10);
+        engine.schedule(now, 3, 11);
+      }
+    });
+    engine.schedule(5, 1, 1);
+    engine.schedule(5, 2, 2);
+    engine.run();
+    expect(seen).toEqual(['5:1:1', '5:0:10', '5:2:2', '5:3:11']);
+  });
+
+  it('never dispatches a cancelled event', () => {
+    const { engine, seen } = recorder();
+    const a = engine.schedule(1, 0, 1);
+    engine.schedule(2, 0, 2);
+    expect(engine.cancel(a)).toBe(true);
+    expect(engine.cancel(a)).toBe(false);
+    expect(engine.peekTime()).toBe(2);
+    engine.run();
+    expect(seen).toEqual([[2, 0, 2]]);
+  });
+
+  it('refuses times in the past, fractional times and classes out of range', () => {
+    const { engine } = recorder();
+    engine.schedule(10, 0, 0);
+    engine.run();
+    expect(() => engine.schedule(9, 0, 0)).toThrow(/at or after now/);
+    expect(() => engine.schedule(10.5, 0, 0)).toThrow(/integer/);
+    expect(() => engine.schedule(11, 256, 0)).toThrow(/class/);
+    expect(() => engine.schedule(NaN, 0, 0)).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { PendingQueue } from '../sim/pending-queue.ts';
+import { taskId, type PendingTask } from '../schedulers/contract.ts';
+
+const t = (id: number, priority: number, submit: number): PendingTask =>
+  ({ id: taskId(id), name: `t${id}`, cpu: 0, memory: 0, gpu: 0, priority, submit });
+
+describe('pending queue', () => {
+  it('orders by priority (high first), then submit time, then trace order', () => {
+    const q = new PendingQueue((task) => task.id);
+    q.arrive(t(0, 1, 0));
+    q.arrive(t(1, 5, 1));
+    q.arrive(t(2, 1, 2));
+    q.arrive(t(3, 5, 3));
+    q.arrive(t(4, 9, 3));
+    q.arrive(t(5, 0, 4));
+    expect(q.items.map((x) => x.id)).toEqual([4, 1, 3, 0, 2, 5]);
+  });
+
+  it('puts a requeued task back at its place', () => {
+    const q = new PendingQueue((task) => task.id);
+    for (const x of [t(1, 5, 10), t(3, 5, 30), t(4, 1, 5)]) q.arrive(x);
+    q.requeue(t(2, 5, 20));
+    q.requeue(t(0, 5, 10)); // same priority and submit as task 1, earlier in the trace
+    q.requeue(t(5, 1, 50));
+    expect(q.items.map((x) => x.id)).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it('drops tasks and keeps the order of the rest', () => {
+    const q = new PendingQueue((task) => task.id);
+    for (let i = 0; i < 6; i++) q.arrive(t(i, 0, i));
+    q.removeWhere((x) => x.id % 2 === 0);
+    expect(q.items.map((x) => x.id)).toEqual([1, 3, 5]);
+    expect(q.length).toBe(3);
+  });
+});
