@@ -8,10 +8,23 @@
 // the range, for branch and bound). Separately, over every node present whatever its status,
 // the largest capacity of each resource.
 //
+// Per-resource maxima alone let a range pass when one node has the cpu and another the memory,
+// and on a packed cluster the search then visits thousands of nodes for one task. So each range
+// also keeps, for a ladder of memory-per-core ratios ρ, the largest min(free cpu · ρ, free
+// memory) of its nodes. A node that fits (c, m) has min(free cpu · ρ, free memory) >= min(c · ρ,
+// m) for every ρ, so these are safe tests; at the request's own ratio the test is exact, and
+// the two rungs around it (a factor 2 apart) make it tight. bench/placement.bench.ts measures
+// the difference.
+//
 // Layout: the usual implicit binary tree; node t has children 2t and 2t+1, leaves start at
 // `size` (a power of two). Padding leaves hold nothing.
 
 import { SCORE_EPSILON, fraction, leastAllocatedScore, mostAllocatedScore } from '../schedulers/scores.ts';
+import { MIB_PER_GIB, MILLI_PER_CORE } from './units.ts';
+
+/** The ladder of memory-per-core ratios (GiB per core), in base units: MiB per millicore. */
+const RATIOS = [0.25, 0.5, 1, 2, 4, 8, 16, 32].map((gibPerCore) => (gibPerCore * MIB_PER_GIB) / MILLI_PER_CORE);
+const K = RATIOS.length;
 
 /** The per-node arrays the index reads (owned by the Cluster). Amounts in base units. */
 export interface NodeArrays {
@@ -37,6 +50,8 @@ export class CapacityIndex {
   private readonly invMemMax: Float64Array;
   private readonly invCpuMin: Float64Array;
   private readonly invMemMin: Float64Array;
+  /** Over up nodes: max of min(free cpu · RATIOS[k], free memory), at [t * K + k]. */
+  private readonly joint: Float64Array;
   // Over present nodes, any status: capacity (max).
   private readonly capCpu: Float64Array;
   private readonly capMem: Float64Array;
@@ -46,6 +61,11 @@ export class CapacityIndex {
   private qCpu = 0;
   private qMem = 0;
   private qGpu = 0;
+  /** The rungs of the ladder just below and just above the request's ratio (-1: none). */
+  private qLow = -1;
+  private qHigh = -1;
+  private qLowAt = 0;
+  private qHighAt = 0;
   private qMost = true;
   private bestScore = -Infinity;
   private bestNode = -1;
@@ -64,6 +84,7 @@ export class CapacityIndex {
     this.invMemMax = make(0);
     this.invCpuMin = make(Infinity);
     this.invMemMin = make(Infinity);
+    this.joint = new Float64Array(2 * size * K).fill(-1);
     this.capCpu = make(-1);
     this.capMem = make(-1);
     this.capGpu = make(-1);
@@ -76,29 +97,46 @@ export class CapacityIndex {
     const n = this.nodes;
     let t = node + this.size;
     if (n.up[node] === 1) {
-      this.freeCpu[t] = n.capCpu[node]! - n.allocCpu[node]!;
-      this.freeMem[t] = n.capMem[node]! - n.allocMem[node]!;
+      const fc = n.capCpu[node]! - n.allocCpu[node]!;
+      const fm = n.capMem[node]! - n.allocMem[node]!;
+      this.freeCpu[t] = fc;
+      this.freeMem[t] = fm;
       this.freeGpu[t] = n.capGpu[node]! - n.allocGpu[node]!;
       const u = 0.5 * (fraction(n.allocCpu[node]!, n.capCpu[node]!) + fraction(n.allocMem[node]!, n.capMem[node]!));
       this.utilMax[t] = u;
       this.utilMin[t] = u;
+      for (let k = 0; k < K; k++) this.joint[t * K + k] = min(fc * RATIOS[k]!, fm);
     }
     // Walk up while a parent changes; a maximum elsewhere usually stops the walk early.
     for (t >>= 1; t >= 1; t >>= 1) {
       const l = 2 * t, r = l + 1;
-      const fc = max(this.freeCpu[l]!, this.freeCpu[r]!);
-      const fm = max(this.freeMem[l]!, this.freeMem[r]!);
-      const fg = max(this.freeGpu[l]!, this.freeGpu[r]!);
-      const ux = max(this.utilMax[l]!, this.utilMax[r]!);
-      const un = min(this.utilMin[l]!, this.utilMin[r]!);
-      if (fc === this.freeCpu[t] && fm === this.freeMem[t] && fg === this.freeGpu[t] &&
-          ux === this.utilMax[t] && un === this.utilMin[t]) return;
-      this.freeCpu[t] = fc;
-      this.freeMem[t] = fm;
-      this.freeGpu[t] = fg;
-      this.utilMax[t] = ux;
-      this.utilMin[t] = un;
+      let changed = this.pullLoad(t, l, r);
+      for (let k = 0; k < K; k++) {
+        const v = max(this.joint[l * K + k]!, this.joint[r * K + k]!);
+        if (v !== this.joint[t * K + k]) {
+          this.joint[t * K + k] = v;
+          changed = true;
+        }
+      }
+      if (!changed) return;
     }
+  }
+
+  /** Recomputes a range's load aggregates from its children; returns whether any changed. */
+  private pullLoad(t: number, l: number, r: number): boolean {
+    const fc = max(this.freeCpu[l]!, this.freeCpu[r]!);
+    const fm = max(this.freeMem[l]!, this.freeMem[r]!);
+    const fg = max(this.freeGpu[l]!, this.freeGpu[r]!);
+    const ux = max(this.utilMax[l]!, this.utilMax[r]!);
+    const un = min(this.utilMin[l]!, this.utilMin[r]!);
+    if (fc === this.freeCpu[t] && fm === this.freeMem[t] && fg === this.freeGpu[t] &&
+        ux === this.utilMax[t] && un === this.utilMin[t]) return false;
+    this.freeCpu[t] = fc;
+    this.freeMem[t] = fm;
+    this.freeGpu[t] = fg;
+    this.utilMax[t] = ux;
+    this.utilMin[t] = un;
+    return true;
   }
 
   /** After a node's status or capacity changed: refreshes every aggregate above it. */
@@ -138,10 +176,26 @@ export class CapacityIndex {
     this.qCpu = cpu;
     this.qMem = mem;
     this.qGpu = gpu;
+    this.qLow = this.qHigh = -1;
+    if (cpu > 0 && mem > 0) {
+      const ratio = mem / cpu;
+      let high = 0;
+      while (high < K && RATIOS[high]! < ratio) high++;
+      if (high < K) {
+        this.qHigh = high;
+        this.qHighAt = min(cpu * RATIOS[high]!, mem);
+      }
+      if (high > 0) {
+        this.qLow = high - 1;
+        this.qLowAt = min(cpu * RATIOS[high - 1]!, mem);
+      }
+    }
   }
 
   private fitsAt(t: number): boolean {
-    return this.freeCpu[t]! >= this.qCpu && this.freeMem[t]! >= this.qMem && this.freeGpu[t]! >= this.qGpu;
+    return this.freeCpu[t]! >= this.qCpu && this.freeMem[t]! >= this.qMem && this.freeGpu[t]! >= this.qGpu &&
+      (this.qHigh < 0 || this.joint[t * K + this.qHigh]! >= this.qHighAt) &&
+      (this.qLow < 0 || this.joint[t * K + this.qLow]! >= this.qLowAt);
   }
 
   /** Leftmost fitting leaf at index >= from under t, which covers [lo, lo+width). */
@@ -209,6 +263,7 @@ export class CapacityIndex {
     const t = node + this.size;
     this.capCpu[t] = this.capMem[t] = this.capGpu[t] = -1;
     this.freeCpu[t] = this.freeMem[t] = this.freeGpu[t] = -1;
+    this.joint.fill(-1, t * K, t * K + K);
     this.utilMax[t] = -Infinity;
     this.utilMin[t] = Infinity;
     this.invCpuMax[t] = this.invMemMax[t] = 0;
@@ -223,6 +278,7 @@ export class CapacityIndex {
     this.freeCpu[t] = cc - n.allocCpu[node]!;
     this.freeMem[t] = cm - n.allocMem[node]!;
     this.freeGpu[t] = cg - n.allocGpu[node]!;
+    for (let k = 0; k < K; k++) this.joint[t * K + k] = min(this.freeCpu[t]! * RATIOS[k]!, this.freeMem[t]!);
     this.utilMax[t] = this.utilMin[t] = 0.5 * (fraction(n.allocCpu[node]!, cc) + fraction(n.allocMem[node]!, cm));
     this.invCpuMax[t] = this.invCpuMin[t] = fraction(1, cc);
     this.invMemMax[t] = this.invMemMin[t] = fraction(1, cm);
@@ -230,11 +286,8 @@ export class CapacityIndex {
 
   private pull(t: number): void {
     const l = 2 * t, r = l + 1;
-    this.freeCpu[t] = max(this.freeCpu[l]!, this.freeCpu[r]!);
-    this.freeMem[t] = max(this.freeMem[l]!, this.freeMem[r]!);
-    this.freeGpu[t] = max(this.freeGpu[l]!, this.freeGpu[r]!);
-    this.utilMax[t] = max(this.utilMax[l]!, this.utilMax[r]!);
-    this.utilMin[t] = min(this.utilMin[l]!, this.utilMin[r]!);
+    this.pullLoad(t, l, r);
+    for (let k = 0; k < K; k++) this.joint[t * K + k] = max(this.joint[l * K + k]!, this.joint[r * K + k]!);
     this.invCpuMax[t] = max(this.invCpuMax[l]!, this.invCpuMax[r]!);
     this.invMemMax[t] = max(this.invMemMax[l]!, this.invMemMax[r]!);
     this.invCpuMin[t] = min(this.invCpuMin[l]!, this.invCpuMin[r]!);

@@ -2,11 +2,18 @@
 // indexed by node id, and the tasks running on each node as linked lists in typed arrays
 // indexed by task id. It implements the read-only ClusterView that schedulers see; only the
 // platform (the simulator, or the Docker driver's live view) calls the mutating methods.
+//
+// Queries go to the capacity index, with one shortcut: a task that waits is asked about again
+// in every round, and it can only fit on a node whose free room grew since it last found none.
+// So the cluster remembers, per request object, when it last missed, and keeps a short log of
+// the nodes released since; a repeated miss then costs a look at those few nodes, and a hit
+// among them is the answer the index would give (no other node can fit).
 
 import {
   nodeId, taskId,
   type ClusterView, type NodeId, type NodeStatus, type Objective, type Reason, type Resource, type Resources, type TaskId,
 } from '../schedulers/contract.ts';
+import { beats, leastAllocatedScore, mostAllocatedScore } from '../schedulers/scores.ts';
 import { CapacityIndex, type NodeArrays } from './capacity-index.ts';
 import type { NodeSpec } from './cluster-file.ts';
 
@@ -21,6 +28,10 @@ export class Cluster implements ClusterView {
   private next = new Int32Array(1024);
   private prev = new Int32Array(1024);
   private upCount: number;
+  /** Capacity increases so far, and the nodes of the latest RECENT of them (a ring). */
+  private releases = 0;
+  private readonly recent = new Int32Array(RECENT);
+  private readonly misses = new WeakMap<Resources, Miss>();
 
   constructor(nodes: readonly NodeSpec[]) {
     const n = nodes.length;
@@ -94,25 +105,52 @@ export class Cluster implements ClusterView {
   }
 
   firstFit(request: Resources, from = 0): NodeId | undefined {
-    const { cpu, memory, gpu } = request;
     const start = this.start(from);
+    const since = this.releasedSinceMiss(request);
+    if (since !== undefined) {
+      // The first in cyclic order from `start` among the released nodes that fit.
+      let found = -1;
+      for (const n of since) if (found < 0 || cyclic(n, start, this.nodeCount) < cyclic(found, start, this.nodeCount)) found = n;
+      return this.answer(request, found);
+    }
+    const { cpu, memory, gpu } = request;
     let found = this.index.nextFit(cpu, memory, gpu, start);
     if (found < 0 && start > 0) found = this.index.nextFit(cpu, memory, gpu, 0);
-    return found < 0 ? undefined : nodeId(found);
+    return this.answer(request, found);
   }
 
   bestFit(request: Resources, objective: Objective): NodeId | undefined {
-    const found = this.index.bestFit(request.cpu, request.memory, request.gpu, objective === 'most-allocated');
-    return found < 0 ? undefined : nodeId(found);
+    const since = this.releasedSinceMiss(request);
+    if (since !== undefined) {
+      const score = objective === 'most-allocated' ? mostAllocatedScore : leastAllocatedScore;
+      let found = -1, best = -Infinity;
+      for (const n of since) {
+        const a = this.arrays;
+        const s = score(a.allocCpu[n]!, a.capCpu[n]!, a.allocMem[n]!, a.capMem[n]!, request.cpu, request.memory);
+        if (found < 0 || beats(s, n, best, found)) { found = n; best = s; }
+      }
+      return this.answer(request, found);
+    }
+    return this.answer(request, this.index.bestFit(request.cpu, request.memory, request.gpu, objective === 'most-allocated'));
   }
 
   *feasible(request: Resources, from = 0): Iterable<NodeId> {
     const { cpu, memory, gpu } = request;
     const start = this.start(from);
+    const since = this.releasedSinceMiss(request);
+    if (since !== undefined) {
+      const n = this.nodeCount;
+      const nodes = [...new Set(since)].sort((a, b) => cyclic(a, start, n) - cyclic(b, start, n));
+      if (nodes.length === 0) this.recordMiss(request);
+      for (const node of nodes) yield nodeId(node);
+      return;
+    }
     const next = (i: number) => (i < this.nodeCount ? this.index.nextFit(cpu, memory, gpu, i) : -1);
     // Cyclic order: [start, n), then [0, start).
-    for (let i = next(start); i >= 0; i = next(i + 1)) yield nodeId(i);
-    for (let i = next(0); i >= 0 && i < start; i = next(i + 1)) yield nodeId(i);
+    let any = false;
+    for (let i = next(start); i >= 0; i = next(i + 1)) { any = true; yield nodeId(i); }
+    for (let i = next(0); i >= 0 && i < start; i = next(i + 1)) { any = true; yield nodeId(i); }
+    if (!any) this.recordMiss(request);
   }
 
   bottleneck(request: Resources): Reason {
@@ -167,6 +205,7 @@ export class Cluster implements ClusterView {
     a.allocGpu[node]! -= gpu;
     this.unlink(node, task);
     this.index.refreshLoad(node);
+    this.released(node);
   }
 
   setStatus(node: number, status: NodeStatus): void {
@@ -175,6 +214,42 @@ export class Cluster implements ClusterView {
     this.arrays.up[node] = up;
     this.upCount += up ? 1 : -1;
     this.index.refreshNode(node);
+    if (up) this.released(node);
+  }
+
+  /** Notes that a node's free room grew. */
+  private released(node: number): void {
+    this.recent[this.releases % RECENT] = node;
+    this.releases++;
+  }
+
+  /**
+   * When the request found no node before and few nodes were released since, those of them
+   * that fit now (the only candidates); otherwise undefined, and the index must be asked.
+   */
+  private releasedSinceMiss(request: Resources): number[] | undefined {
+    const miss = this.misses.get(request);
+    if (miss === undefined || miss.cpu !== request.cpu || miss.memory !== request.memory || miss.gpu !== request.gpu ||
+        this.releases - miss.at > RECENT) return undefined;
+    const fitting: number[] = [];
+    for (let e = miss.at; e < this.releases; e++) {
+      const n = this.recent[e % RECENT]!;
+      if (this.hasRoom(n, request.cpu, request.memory, request.gpu)) fitting.push(n);
+    }
+    return fitting;
+  }
+
+  /** Returns a query's answer, remembering a miss. */
+  private answer(request: Resources, found: number): NodeId | undefined {
+    if (found >= 0) return nodeId(found);
+    this.recordMiss(request);
+    return undefined;
+  }
+
+  private recordMiss(request: Resources): void {
+    const miss = this.misses.get(request);
+    if (miss) miss.at = this.releases;
+    else this.misses.set(request, { at: this.releases, cpu: request.cpu, memory: request.memory, gpu: request.gpu });
   }
 
   private start(from: number): number {
@@ -204,4 +279,20 @@ export class Cluster implements ClusterView {
     const next = new Int32Array(size); next.set(this.next); this.next = next;
     const prev = new Int32Array(size); prev.set(this.prev); this.prev = prev;
   }
+}
+
+/** Releases remembered: a request that missed longer ago than this asks the index again. */
+const RECENT = 64;
+
+interface Miss {
+  /** `releases` when the request last found no node. */
+  at: number;
+  readonly cpu: number;
+  readonly memory: number;
+  readonly gpu: number;
+}
+
+/** Distance from `start` to `node` going forward around the cluster. */
+function cyclic(node: number, start: number, n: number): number {
+  return node >= start ? node - start : node + n - start;
 }

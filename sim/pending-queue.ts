@@ -1,12 +1,18 @@
 // The pending queue, in queue order: priority (high first), then submit time, then trace
-// order. Tasks arrive in (submit, trace order), so an arrival only has to skip past the tasks
-// of lower priority; a requeued task (evicted from a failed node) goes back to its place.
+// order. One FIFO per priority: tasks arrive in (submit, trace order), so an arrival goes at
+// the end of its priority's FIFO; a requeued task (evicted from a failed node) goes back to its
+// place in it. The whole queue in order is assembled only when a round asks for it after a
+// change.
 
 import type { PendingTask } from '../schedulers/contract.ts';
 
 export class PendingQueue {
-  /** The tasks in queue order. Not changed while a round is consuming decisions. */
-  items: PendingTask[] = [];
+  /** Distinct priorities present, highest first. */
+  private readonly levels: number[] = [];
+  private readonly fifos = new Map<number, PendingTask[]>();
+  private ordered: PendingTask[] = [];
+  private stale = false;
+  private count = 0;
 
   /**
    * @param ordinal trace order of a live task, for the last tie-break
@@ -14,51 +20,64 @@ export class PendingQueue {
   constructor(private readonly ordinal: (task: PendingTask) => number) {}
 
   get length(): number {
-    return this.items.length;
+    return this.count;
   }
 
-  /** A new arrival: later than every queued task of its priority or higher. */
+  /** The tasks in queue order. Not to be changed while a round is consuming decisions. */
+  get items(): readonly PendingTask[] {
+    if (this.stale) {
+      this.ordered = this.levels.length === 1 ? this.fifos.get(this.levels[0]!)! : this.levels.flatMap((p) => this.fifos.get(p)!);
+      this.stale = false;
+    }
+    return this.ordered;
+  }
+
+  /** A new arrival: later than every queued task of its priority. */
   arrive(task: PendingTask): void {
-    const items = this.items;
-    const last = items[items.length - 1];
-    if (last === undefined || last.priority >= task.priority) {
-      items.push(task);
-      return;
-    }
-    // First position holding a lower priority.
-    let lo = 0, hi = items.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (items[mid]!.priority >= task.priority) lo = mid + 1; else hi = mid;
-    }
-    items.splice(lo, 0, task);
+    this.fifo(task.priority).push(task);
+    this.count++;
+    this.stale = true;
   }
 
-  /** A task back in the queue, at its place by (priority, submit, trace order). */
+  /** A task back in the queue, at its place by (submit, trace order) within its priority. */
   requeue(task: PendingTask): void {
-    const items = this.items;
-    let lo = 0, hi = items.length;
+    const fifo = this.fifo(task.priority);
+    let lo = 0, hi = fifo.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (this.before(items[mid]!, task)) lo = mid + 1; else hi = mid;
+      const other = fifo[mid]!;
+      const before = other.submit !== task.submit ? other.submit < task.submit : this.ordinal(other) < this.ordinal(task);
+      if (before) lo = mid + 1; else hi = mid;
     }
-    items.splice(lo, 0, task);
+    fifo.splice(lo, 0, task);
+    this.count++;
+    this.stale = true;
   }
 
   /** Drops the tasks for which `gone` holds, keeping the order of the rest. */
   removeWhere(gone: (task: PendingTask) => boolean): void {
-    const items = this.items;
-    let k = 0;
-    for (let i = 0; i < items.length; i++) {
-      const task = items[i]!;
-      if (!gone(task)) items[k++] = task;
+    this.count = 0;
+    for (const fifo of this.fifos.values()) {
+      let k = 0;
+      for (let i = 0; i < fifo.length; i++) {
+        const task = fifo[i]!;
+        if (!gone(task)) fifo[k++] = task;
+      }
+      fifo.length = k;
+      this.count += k;
     }
-    items.length = k;
+    this.stale = true;
   }
 
-  private before(a: PendingTask, b: PendingTask): boolean {
-    if (a.priority !== b.priority) return a.priority > b.priority;
-    if (a.submit !== b.submit) return a.submit < b.submit;
-    return this.ordinal(a) < this.ordinal(b);
+  private fifo(priority: number): PendingTask[] {
+    let fifo = this.fifos.get(priority);
+    if (fifo === undefined) {
+      fifo = [];
+      this.fifos.set(priority, fifo);
+      let at = 0;
+      while (at < this.levels.length && this.levels[at]! > priority) at++;
+      this.levels.splice(at, 0, priority);
+    }
+    return fifo;
   }
 }

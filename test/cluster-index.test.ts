@@ -50,8 +50,11 @@ describe('cluster index', () => {
       const c = new Cluster(specs);
       const placed: { node: number; task: number; req: Resources }[] = [];
       let nextTask = 0;
+      // Mostly the same request objects again, as a waiting task is asked about round after
+      // round: that exercises the cluster's memory of misses.
+      const pool = Array.from({ length: 12 }, () => randomRequest(r));
       for (let step = 0; step < 3000; step++) {
-        const req = randomRequest(r);
+        const req = r() < 0.7 ? pool[Math.floor(r() * pool.length)]! : randomRequest(r);
         const from = Math.floor(r() * size);
         expect(c.firstFit(req, from)).toBe(bruteFirst(c, req, from));
         expect(c.firstFit(req)).toBe(bruteFirst(c, req, 0));

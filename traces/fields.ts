@@ -21,8 +21,8 @@ export class RowReader {
 
   constructor(private readonly file: string) {}
 
-  /** Validates a row and converts it to base units. */
-  read(row: RawRow, line: number): TaskRecord {
+  /** Validates a row and converts it to base units. `line` may be left for the caller to fill in. */
+  read(row: RawRow, line: number | undefined): TaskRecord {
     const id = row('id');
     if (id === undefined || id === '') throw this.error(line, 'id', 'missing: expected a task id');
     const submitSeconds = this.number(row, line, 'submit', 'seconds', 0, MAX_SECONDS);
@@ -54,7 +54,7 @@ export class RowReader {
     return new InputError({ file: this.file, line, field: column === undefined ? undefined : `column ${JSON.stringify(column)}` }, problem);
   }
 
-  private number(row: RawRow, line: number, column: Column, unit: string, min: number, max: number): number {
+  private number(row: RawRow, line: number | undefined, column: Column, unit: string, min: number, max: number): number {
     const raw = row(column);
     const expected = `expected a number (${unit}) from ${min} to ${max}`;
     if (raw === undefined || raw === '') throw this.error(line, column, `missing: ${expected}`);

@@ -1,0 +1,17 @@
+import { Simulation } from './sim/simulation.ts';
+import { firstFit } from './schedulers/policies/first-fit.ts';
+import { expandGroups } from './sim/cluster-file.ts';
+import { productionCell, productionWorkload } from './traces/synthetic/production.ts';
+const nodes = expandGroups(productionCell(12500));
+const recs = [...productionWorkload({ tasks: 300000, load: 0.9, seed: 1, nodes })];
+const t0 = performance.now();
+const sim = new Simulation(nodes, { scheduler: firstFit(), seed: 1 });
+for (const r of recs) sim.submit(r);
+sim.runBefore(1);
+const t1 = performance.now();
+console.log('t=0 instant', ((t1 - t0) / 1000).toFixed(2), 's', sim.events, 'started', sim.started, 'pending', sim.pendingCount);
+sim.runBefore(recs[recs.length-1]!.submit);
+const t2 = performance.now();
+console.log('arrivals', ((t2 - t1) / 1000).toFixed(2), 's', sim.events, 'started', sim.started, 'pending', sim.pendingCount, 'rounds', sim.rounds);
+sim.run();
+console.log('drain', ((performance.now() - t2) / 1000).toFixed(2), 's', sim.events, sim.rounds);
