@@ -54,6 +54,8 @@ export async function createScheduler(spec: string, options: SchedulerOptions = 
  */
 async function loadSchedulerModule(path: string, options: SchedulerOptions): Promise<Scheduler> {
   if (!existsSync(path)) throw new InputError({ file: path }, 'no such scheduler module');
+  // From the bundle, TypeScript is loaded only for policies that need it.
+  if (/\.[cm]?ts$/.test(path)) await import(new URL('../bin/typescript.js', import.meta.url).href);
   let mod: Record<string, unknown>;
   try {
     mod = namespaceOf((await import(pathToFileURL(path).href)) as Record<string, unknown>);

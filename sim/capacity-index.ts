@@ -70,7 +70,10 @@ export class CapacityIndex {
   private bestScore = -Infinity;
   private bestNode = -1;
 
-  constructor(private readonly nodes: NodeArrays, readonly nodeCount: number) {
+  /**
+   * @param jointTests use the ratio ladder in queries (switched off only to measure what it buys)
+   */
+  constructor(private readonly nodes: NodeArrays, readonly nodeCount: number, private readonly jointTests = true) {
     let size = 1;
     while (size < nodeCount) size *= 2;
     this.size = size;
@@ -177,7 +180,7 @@ export class CapacityIndex {
     this.qMem = mem;
     this.qGpu = gpu;
     this.qLow = this.qHigh = -1;
-    if (cpu > 0 && mem > 0) {
+    if (this.jointTests && cpu > 0 && mem > 0) {
       const ratio = mem / cpu;
       let high = 0;
       while (high < K && RATIOS[high]! < ratio) high++;

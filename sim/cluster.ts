@@ -33,7 +33,10 @@ export class Cluster implements ClusterView {
   private readonly recent = new Int32Array(RECENT);
   private readonly misses = new WeakMap<Resources, Miss>();
 
-  constructor(nodes: readonly NodeSpec[]) {
+  /**
+   * @param jointTests see CapacityIndex (off only to measure what it buys)
+   */
+  constructor(nodes: readonly NodeSpec[], jointTests = true) {
     const n = nodes.length;
     this.nodeCount = n;
     this.names = nodes.map((node) => node.name);
@@ -50,7 +53,7 @@ export class Cluster implements ClusterView {
     this.upCount = n;
     this.counts = new Int32Array(n);
     this.head = new Int32Array(n).fill(-1);
-    this.index = new CapacityIndex(this.arrays, n);
+    this.index = new CapacityIndex(this.arrays, n, jointTests);
   }
 
   // ---- ClusterView ----

@@ -7,7 +7,9 @@
 // is (time, priority, eid) for the same reason).
 //
 // The hot path allocates nothing: an event lives in a slot of parallel typed arrays, and the
-// heap (fastpriorityqueue) holds slot numbers, which V8 stores unboxed.
+// heap (fastpriorityqueue) holds slot numbers, which V8 stores unboxed. Time and class share
+// one key, time * 16 + class, exact while time < 2^49 µs (17.8 years), so most comparisons
+// read one array.
 
 import FastPriorityQueue from 'fastpriorityqueue';
 
@@ -18,7 +20,10 @@ export type EventId = number & { readonly __brand: 'EventId' };
 export type Dispatch = (cls: number, payload: number, now: number) => void;
 
 /** Classes are small integers: 0 pops before 1 at the same instant. */
-export const MAX_EVENT_CLASS = 255;
+export const MAX_EVENT_CLASS = 15;
+const CLASSES = MAX_EVENT_CLASS + 1;
+/** The latest time an event may have, µs: the key time * 16 + class must stay an exact integer. */
+export const MAX_EVENT_TIME = Math.floor(Number.MAX_SAFE_INTEGER / CLASSES) - 1;
 
 export class Engine {
   /** Current simulated time in integer microseconds. */
@@ -26,34 +31,26 @@ export class Engine {
   /** Events dispatched so far. */
   dispatched = 0;
 
-  private time: Float64Array;
+  /** time * CLASSES + class */
+  private key: Float64Array;
   private seq: Float64Array;
-  private cls: Uint8Array;
   private payload: Int32Array;
   private live: Uint8Array;
   private freeSlots: Int32Array;
   private freeCount: number;
   private nextSeq = 0;
-  private readonly heap: FastPriorityQueue<number>;
+  private heap: FastPriorityQueue<number>;
 
   constructor(private readonly dispatch: Dispatch, initialCapacity = 1024) {
     const n = Math.max(16, initialCapacity);
-    this.time = new Float64Array(n);
+    this.key = new Float64Array(n);
     this.seq = new Float64Array(n);
-    this.cls = new Uint8Array(n);
     this.payload = new Int32Array(n);
     this.live = new Uint8Array(n);
     this.freeSlots = new Int32Array(n);
     for (let i = 0; i < n; i++) this.freeSlots[i] = n - 1 - i;
     this.freeCount = n;
-    // Reads the arrays through `this` so that growing them (which replaces them) is seen.
-    this.heap = new FastPriorityQueue<number>((a, b) => {
-      const ta = this.time[a]!, tb = this.time[b]!;
-      if (ta !== tb) return ta < tb;
-      const ca = this.cls[a]!, cb = this.cls[b]!;
-      if (ca !== cb) return ca < cb;
-      return this.seq[a]! < this.seq[b]!;
-    });
+    this.heap = orderedBy(this.key, this.seq);
   }
 
   /** Number of events waiting (cancelled ones included until they reach the top). */
@@ -63,16 +60,15 @@ export class Engine {
 
   /** Schedules an event at `time` (integer µs, not before now). */
   schedule(time: number, cls: number, payload: number): EventId {
-    if (!(time >= this.now) || !Number.isSafeInteger(time)) {
-      throw new RangeError(`event time ${time} must be an integer number of microseconds at or after now (${this.now})`);
+    if (!(time >= this.now && time <= MAX_EVENT_TIME) || !Number.isInteger(time)) {
+      throw new RangeError(`event time ${time} must be an integer number of microseconds from now (${this.now}) to ${MAX_EVENT_TIME}`);
     }
     if (!(cls >= 0 && cls <= MAX_EVENT_CLASS && Number.isInteger(cls))) {
       throw new RangeError(`event class ${cls} must be an integer in 0..${MAX_EVENT_CLASS}`);
     }
     if (this.freeCount === 0) this.grow();
     const slot = this.freeSlots[--this.freeCount]!;
-    this.time[slot] = time;
-    this.cls[slot] = cls;
+    this.key[slot] = time * CLASSES + cls;
     this.seq[slot] = this.nextSeq++;
     this.payload[slot] = payload;
     this.live[slot] = 1;
@@ -91,7 +87,7 @@ export class Engine {
   peekTime(): number | undefined {
     this.dropCancelled();
     const top = this.heap.peek();
-    return top === undefined ? undefined : this.time[top];
+    return top === undefined ? undefined : timeOf(this.key[top]!);
   }
 
   /** Dispatches every event with time <= until (all of them by default). Returns how many. */
@@ -110,11 +106,12 @@ export class Engine {
     for (;;) {
       const slot = heap.peek();
       if (slot === undefined) break;
-      const t = this.time[slot]!;
+      const key = this.key[slot]!;
+      const t = timeOf(key);
       if (inclusive ? t > limit : t >= limit) break;
       heap.poll();
       const state = this.live[slot];
-      const cls = this.cls[slot]!;
+      const cls = key - t * CLASSES;
       const payload = this.payload[slot]!;
       this.live[slot] = 0;
       this.freeSlots[this.freeCount++] = slot;
@@ -137,17 +134,31 @@ export class Engine {
   }
 
   private grow(): void {
-    const old = this.time.length;
+    const old = this.key.length;
     const n = old * 2;
     const grow64 = (a: Float64Array) => { const b = new Float64Array(n); b.set(a); return b; };
-    this.time = grow64(this.time);
+    this.key = grow64(this.key);
     this.seq = grow64(this.seq);
-    const cls = new Uint8Array(n); cls.set(this.cls); this.cls = cls;
     const live = new Uint8Array(n); live.set(this.live); this.live = live;
     const payload = new Int32Array(n); payload.set(this.payload); this.payload = payload;
     const free = new Int32Array(n);
     for (let i = 0; i < old; i++) free[i] = n - 1 - i;
     this.freeSlots = free;
     this.freeCount = old;
+    // The comparator holds the arrays themselves (faster than reading them through `this`).
+    const waiting: number[] = [];
+    this.heap.forEach((slot) => waiting.push(slot));
+    this.heap = orderedBy(this.key, this.seq);
+    this.heap.heapify(waiting);
   }
+}
+
+const timeOf = (key: number): number => Math.floor(key / CLASSES);
+
+/** A heap of slots in order of (key, seq). */
+function orderedBy(key: Float64Array, seq: Float64Array): FastPriorityQueue<number> {
+  return new FastPriorityQueue<number>((a, b) => {
+    const ka = key[a]!, kb = key[b]!;
+    return ka !== kb ? ka < kb : seq[a]! < seq[b]!;
+  });
 }

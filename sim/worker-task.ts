@@ -9,9 +9,12 @@ export interface WorkerJob {
   readonly out?: string;
 }
 
-export function runInWorker(job: WorkerJob): Promise<Summary> {
+export default function runInWorker(job: WorkerJob): Promise<Summary> {
   return runSimulation(job.spec, job.out === undefined ? {} : { out: job.out });
 }
 
-/** The file to give piscina as `filename`. */
+/**
+ * The file to give piscina as `filename`: next to this module, worker.js, which is sim/worker.js
+ * when berth runs from sources and the bundled worker when it runs from dist/.
+ */
 export const WORKER_FILE = new URL('./worker.js', import.meta.url).href;

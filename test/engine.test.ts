@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Engine } from '../sim/engine.ts';
+import { Engine, MAX_EVENT_TIME } from '../sim/engine.ts';
 import { stream } from '../sim/random.ts';
 
 function recorder() {
@@ -77,9 +77,12 @@ describe('Engine', () => {
     const { engine } = recorder();
     engine.schedule(10, 0, 0);
     engine.run();
-    expect(() => engine.schedule(9, 0, 0)).toThrow(/at or after now/);
+    expect(() => engine.schedule(9, 0, 0)).toThrow(/from now \(10\)/);
     expect(() => engine.schedule(10.5, 0, 0)).toThrow(/integer/);
-    expect(() => engine.schedule(11, 256, 0)).toThrow(/class/);
+    expect(() => engine.schedule(11, 16, 0)).toThrow(/class/);
+    expect(() => engine.schedule(MAX_EVENT_TIME + 1, 0, 0)).toThrow(/to \d+/);
+    engine.schedule(MAX_EVENT_TIME, 15, 7);
+    expect(engine.peekTime()).toBe(MAX_EVENT_TIME);
     expect(() => engine.schedule(NaN, 0, 0)).toThrow(RangeError);
   });
 });

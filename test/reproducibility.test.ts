@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { runSimulation, type RunSpec } from '../sim/run.ts';
 import { WORKER_FILE, type WorkerJob } from '../sim/worker-task.ts';
 import type { Summary } from '../sim/summary.ts';
+import { bundleIsCurrent } from '../bin/sources.js';
 
 const spec = (scheduler: string, seed = 1): RunSpec => ({
   cluster: { preset: 'production', nodes: 100 },
@@ -30,6 +31,17 @@ describe('reproducibility', () => {
         expect(inWorkers[i]!.digest).toBe(here.digest);
         expect(inWorkers[i]!.tasks).toEqual(here.tasks);
       }
+    } finally {
+      await pool.destroy();
+    }
+  });
+
+  const bundled = bundleIsCurrent() ? undefined : 'dist/ is missing or older than the sources (npm run build makes it)';
+  it.skipIf(bundled !== undefined)(`gives the same digest in the bundled worker (dist/worker.js)${bundled ? `: skipped, ${bundled}` : ''}`, async () => {
+    const pool = new Piscina<WorkerJob, Summary>({ filename: new URL('../dist/worker.js', import.meta.url).href, maxThreads: 1 });
+    try {
+      const there = await pool.run({ spec: spec('binpack', 4) });
+      expect(there.digest).toBe((await runSimulation(spec('binpack', 4))).digest);
     } finally {
       await pool.destroy();
     }

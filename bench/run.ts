@@ -1,0 +1,40 @@
+// `npm run bench`: the micro-benchmarks (tinybench), then the end-to-end benchmark against the
+// SimPy peer. Results also go to bench/results/latest.json.
+//
+//   npm run bench                      everything, at the scale of the targets (several minutes)
+//   npm run bench -- --quick           the end-to-end run on a small cell (seconds)
+//   npm run bench -- --no-peer         skip the peer
+//   npm run bench -- --only queue,placement,histogram,macro
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { histogramBench } from './histogram.bench.ts';
+import { macroBench } from './macro.ts';
+import { placementBench } from './placement.bench.ts';
+import { queueBench } from './queue.bench.ts';
+import { printRows, type Row } from './util.ts';
+import { PROJECT } from '../test/peer-support.ts';
+
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean' }, 'no-peer': { type: 'boolean' }, only: { type: 'string' } },
+});
+const only = values.only?.split(',');
+const wanted = (name: string) => !only || only.includes(name);
+
+const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version };
+const micro: [string, () => Promise<Row[]>][] = [['queue', queueBench], ['placement', placementBench], ['histogram', histogramBench]];
+for (const [name, run] of micro) {
+  if (!wanted(name)) continue;
+  const rows = await run();
+  printRows(rows[0]!.suite, rows);
+  results[name] = rows;
+}
+if (wanted('macro')) {
+  results.macro = await macroBench(values.quick
+    ? { nodes: 1000, tasks: 30_000, load: 0.9, repeats: 3, peer: !values['no-peer'], policies: true }
+    : { nodes: 12_500, tasks: 300_000, load: 0.9, repeats: 3, peer: !values['no-peer'], policies: true });
+}
+mkdirSync(join(PROJECT, 'bench', 'results'), { recursive: true });
+writeFileSync(join(PROJECT, 'bench', 'results', 'latest.json'), JSON.stringify(results, null, 2) + '\n');
+console.log('\nwrote bench/results/latest.json');

@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// Bundles the command line and the simulation worker into dist/ (esbuild, a second or less),
+// so that `berth` starts in a fraction of the time it takes to compile its TypeScript sources
+// on the fly. Runs at `npm ci` (the prepare script) and with `npm run build`. dist/ is used only
+// while it is newer than every source file (see sources.js); otherwise berth runs from sources.
+import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from './sources.js';
+
+rmSync(join(ROOT, 'dist'), { recursive: true, force: true });
+await build({
+  absWorkingDir: ROOT,
+  entryPoints: { berth: 'cli/main.ts', worker: 'sim/worker-task.ts' },
+  outdir: 'dist',
+  bundle: true,
+  packages: 'external',
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+});
