@@ -32,8 +32,8 @@ for (const [name, run] of micro) {
 }
 if (wanted('macro')) {
   results.macro = await macroBench(values.quick
-    ? { nodes: 1000, tasks: 30_000, load: 0.9, repeats: 3, peer: !values['no-peer'], policies: true }
-    : { nodes: 12_500, tasks: 300_000, load: 0.9, repeats: 3, peer: !values['no-peer'], policies: true });
+    ? { nodes: 1000, tasks: 30_000, load: 0.9, repeats: 5, peer: !values['no-peer'], policies: true }
+    : { nodes: 12_500, tasks: 300_000, load: 0.9, repeats: 5, peer: !values['no-peer'], policies: true });
 }
 mkdirSync(join(PROJECT, 'bench', 'results'), { recursive: true });
 writeFileSync(join(PROJECT, 'bench', 'results', 'latest.json'), JSON.stringify(results, null, 2) + '\n');

@@ -125,3 +125,23 @@ describe('berth on bad input', () => {
     expect(readFileSync(join(out, 'summary.json'), 'utf8')).toBe(before);
   });
 });
+
+describe('berth with a policy in plain JavaScript', () => {
+  it('loads it from outside the project and places like first-fit when it is first fit', () => {
+    const mod = join(dir, 'first.js');
+    writeFileSync(mod, `export default () => ({
+  name: 'js-first',
+  *decide(pending, cluster) {
+    for (const task of pending) {
+      const node = cluster.firstFit(task);
+      if (node !== undefined) yield { kind: 'place', task: task.id, node };
+    }
+  },
+});
+`);
+    const ours = JSON.parse(berth('sim', ...small, '--scheduler', mod, '--json').out);
+    const builtin = JSON.parse(berth('sim', ...small, '--scheduler', 'first-fit', '--json').out);
+    expect(ours.scheduler).toBe('js-first');
+    expect(ours.digest).toBe(builtin.digest);
+  });
+});

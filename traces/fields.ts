@@ -7,46 +7,61 @@ import type { TaskRecord } from './record.ts';
 
 export const REQUIRED_COLUMNS = ['id', 'submit', 'duration', 'cpu', 'memory'] as const;
 export const OPTIONAL_COLUMNS = ['gpu', 'priority', 'job', 'user'] as const;
-export type Column = (typeof REQUIRED_COLUMNS)[number] | (typeof OPTIONAL_COLUMNS)[number];
+export const COLUMNS = [...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS] as const;
+export type Column = (typeof COLUMNS)[number];
 
 /** Seconds in a century: a submit time or duration beyond it is surely a unit mistake. */
 const MAX_SECONDS = 100 * 365 * 86400;
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const DECIMAL = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
 
-/** One row's raw values by column; undefined when the column is absent or empty. */
-export type RawRow = (column: Column) => string | number | undefined;
+/** A raw value as read: a CSV field, or a JSON value; undefined when absent or empty. */
+export type Raw = string | number | undefined;
+
+interface Limits {
+  readonly unit: string;
+  readonly min: number;
+  readonly max: number;
+}
+const SECONDS: Limits = { unit: 'seconds', min: 0, max: MAX_SECONDS };
+const CORES: Limits = { unit: 'cores', min: 0, max: 1e7 };
+const GIB: Limits = { unit: 'GiB', min: 0, max: 1e9 };
+const GPUS: Limits = { unit: 'GPUs', min: 0, max: 1e6 };
+const PRIORITY: Limits = { unit: 'a whole number', min: -1e9, max: 1e9 };
 
 export class RowReader {
   private lastSubmit = -Infinity;
 
   constructor(private readonly file: string) {}
 
-  /** Validates a row and converts it to base units. `line` may be left for the caller to fill in. */
-  read(row: RawRow, line: number | undefined): TaskRecord {
-    const id = row('id');
+  /**
+   * Validates one row's raw values (in COLUMNS order) and converts them to base units. `line`
+   * may be left undefined, for the caller to find when there is an error.
+   */
+  read(
+    id: Raw, submit: Raw, duration: Raw, cpu: Raw, memory: Raw,
+    gpu: Raw, priority: Raw, job: Raw, user: Raw, line: number | undefined,
+  ): TaskRecord {
     if (id === undefined || id === '') throw this.error(line, 'id', 'missing: expected a task id');
-    const submitSeconds = this.number(row, line, 'submit', 'seconds', 0, MAX_SECONDS);
-    const durationSeconds = this.number(row, line, 'duration', 'seconds', 0, MAX_SECONDS);
-    const submit = secondsToMicros(submitSeconds);
-    if (submit < this.lastSubmit) {
+    const submitSeconds = this.number(submit, line, 'submit', SECONDS);
+    const micros = secondsToMicros(submitSeconds);
+    if (micros < this.lastSubmit) {
       throw this.error(line, 'submit',
         `${submitSeconds} comes before the previous task's submit time; berth streams traces and needs rows sorted by submit`);
     }
-    this.lastSubmit = submit;
-    const priority = row('priority') === undefined ? 0 : this.number(row, line, 'priority', 'a whole number', -1e9, 1e9);
-    if (!Number.isInteger(priority)) throw this.error(line, 'priority', `expected a whole number; got ${quote(row('priority'))}`);
+    this.lastSubmit = micros;
+    const level = priority === undefined ? 0 : this.number(priority, line, 'priority', PRIORITY);
+    if (!Number.isInteger(level)) throw this.error(line, 'priority', `expected a whole number; got ${quote(priority)}`);
     const record: { -readonly [K in keyof TaskRecord]: TaskRecord[K] } = {
-      id: String(id),
-      submit,
-      duration: secondsToMicros(durationSeconds),
-      cpu: toBase(this.number(row, line, 'cpu', 'cores', 0, 1e7), MILLI_PER_CORE),
-      memory: toBase(this.number(row, line, 'memory', 'GiB', 0, 1e9), MIB_PER_GIB),
-      gpu: row('gpu') === undefined ? 0 : toBase(this.number(row, line, 'gpu', 'GPUs', 0, 1e6), MILLI_PER_GPU),
-      priority,
+      id: typeof id === 'string' ? id.trim() : String(id),
+      submit: micros,
+      duration: secondsToMicros(this.number(duration, line, 'duration', SECONDS)),
+      cpu: toBase(this.number(cpu, line, 'cpu', CORES), MILLI_PER_CORE),
+      memory: toBase(this.number(memory, line, 'memory', GIB), MIB_PER_GIB),
+      gpu: gpu === undefined ? 0 : toBase(this.number(gpu, line, 'gpu', GPUS), MILLI_PER_GPU),
+      priority: level,
     };
-    const job = row('job'), user = row('user');
-    if (job !== undefined && job !== '') record.job = String(job);
-    if (user !== undefined && user !== '') record.user = String(user);
+    if (job !== undefined) record.job = String(job).trim();
+    if (user !== undefined) record.user = String(user).trim();
     return record;
   }
 
@@ -54,13 +69,15 @@ export class RowReader {
     return new InputError({ file: this.file, line, field: column === undefined ? undefined : `column ${JSON.stringify(column)}` }, problem);
   }
 
-  private number(row: RawRow, line: number | undefined, column: Column, unit: string, min: number, max: number): number {
-    const raw = row(column);
-    const expected = `expected a number (${unit}) from ${min} to ${max}`;
-    if (raw === undefined || raw === '') throw this.error(line, column, `missing: ${expected}`);
-    const value = typeof raw === 'number' ? raw : DECIMAL.test(raw) ? Number(raw) : NaN;
-    if (!Number.isFinite(value)) throw this.error(line, column, `${expected}; got ${quote(raw)}`);
-    if (value < min || value > max) throw this.error(line, column, `${expected}; got ${quote(raw)}`);
-    return value;
+  private number(raw: Raw, line: number | undefined, column: Column, limits: Limits): number {
+    if (typeof raw === 'number') {
+      if (Number.isFinite(raw) && raw >= limits.min && raw <= limits.max) return raw;
+    } else if (raw !== undefined) {
+      const value = Number(raw);
+      // Number() also takes hex, binary and blanks; the pattern is checked only when it passed.
+      if (value >= limits.min && value <= limits.max && DECIMAL.test(raw)) return value;
+    }
+    const expected = `expected a number (${limits.unit}) from ${limits.min} to ${limits.max}`;
+    throw this.error(line, column, raw === undefined ? `missing: ${expected}` : `${expected}; got ${quote(raw)}`);
   }
 }

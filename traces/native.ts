@@ -9,7 +9,7 @@ import { parse } from 'csv-parse';
 import { InputError } from '../sim/errors.ts';
 import { StagedFile } from '../sim/outputs.ts';
 import { MIB_PER_GIB, MILLI_PER_CORE, MILLI_PER_GPU, formatMicros } from '../sim/units.ts';
-import { OPTIONAL_COLUMNS, REQUIRED_COLUMNS, RowReader, type Column } from './fields.ts';
+import { COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, RowReader, type Column, type Raw } from './fields.ts';
 import { inputError, openInput, type OpenedFile } from './input.ts';
 import type { TaskRecord, TaskSource } from './record.ts';
 
@@ -44,22 +44,21 @@ async function* csvBatches(path: string, opened: OpenedFile, batchSize: number):
   // parsing time); a bad row's line is found again only when there is one.
   const parser = parse({ bom: true, trim: true, skip_empty_lines: true });
   pipeline(opened.stream, parser, () => undefined);
-  let columns: Map<string, number> | undefined;
+  let at: Int32Array | undefined; // field index of each of COLUMNS, -1 when absent
   let index = -1; // data rows read so far, minus one
   let batch: TaskRecord[] = [];
   try {
     for await (const fields of parser as AsyncIterable<string[]>) {
-      if (columns === undefined) {
-        columns = readHeader(rows, fields, 1);
+      if (at === undefined) {
+        at = readHeader(rows, fields, 1);
         continue;
       }
-      const at = columns;
       index++;
-      batch.push(rows.read((c: Column) => {
-        const i = at.get(c);
-        const v = i === undefined ? undefined : fields[i];
-        return v === '' ? undefined : v;
-      }, undefined));
+      const v = (c: number): string | undefined => {
+        const text = fields[at![c]!];
+        return text === '' ? undefined : text;
+      };
+      batch.push(rows.read(v(0), v(1), v(2), v(3), v(4), v(5), v(6), v(7), v(8), undefined));
       if (batch.length >= batchSize) {
         yield batch;
         batch = [];
@@ -71,7 +70,7 @@ async function* csvBatches(path: string, opened: OpenedFile, batchSize: number):
     }
     throw csvError(err, path);
   }
-  if (columns === undefined) throw rows.error(1, undefined, `the file is empty: expected a header line with ${REQUIRED_COLUMNS.join(',')}`);
+  if (at === undefined) throw rows.error(1, undefined, `the file is empty: expected a header line with ${REQUIRED_COLUMNS.join(',')}`);
   if (batch.length > 0) yield batch;
 }
 
@@ -93,9 +92,11 @@ async function lineOfRecord(path: string, index: number): Promise<number | undef
   return undefined;
 }
 
-function readHeader(rows: RowReader, fields: string[], line: number): Map<string, number> {
+/** The field index of each of COLUMNS (-1 when absent), after checking the header. */
+function readHeader(rows: RowReader, fields: string[], line: number): Int32Array {
   const columns = new Map<string, number>();
-  fields.forEach((name, i) => {
+  fields.forEach((raw, i) => {
+    const name = raw.trim();
     if (columns.has(name)) throw rows.error(line, name, 'the header names this column twice');
     columns.set(name, i);
   });
@@ -105,7 +106,8 @@ function readHeader(rows: RowReader, fields: string[], line: number): Map<string
       `missing required column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; the header has ${fields.join(', ') || 'nothing'}` +
       ` (expected ${REQUIRED_COLUMNS.join(',')}, optionally ${OPTIONAL_COLUMNS.join(',')})`);
   }
-  return columns;
+  // A column that is absent reads as the empty field past the end of the row.
+  return Int32Array.from(COLUMNS, (c) => columns.get(c) ?? fields.length + 1);
 }
 
 function csvError(err: unknown, path: string): Error {
@@ -135,11 +137,12 @@ async function* jsonlBatches(path: string, opened: OpenedFile, batchSize: number
         throw rows.error(line, undefined, `expected a JSON object with ${REQUIRED_COLUMNS.join(', ')}`);
       }
       const obj = value as Record<string, unknown>;
-      batch.push(rows.read((c: Column) => {
-        const v = obj[c];
-        if (v === null || v === undefined) return undefined;
-        return typeof v === 'number' || typeof v === 'string' ? v : JSON.stringify(v);
-      }, line));
+      const v = (c: Column): Raw => {
+        const x = obj[c];
+        if (x === null || x === undefined || x === '') return undefined;
+        return typeof x === 'number' || typeof x === 'string' ? x : JSON.stringify(x);
+      };
+      batch.push(rows.read(v('id'), v('submit'), v('duration'), v('cpu'), v('memory'), v('gpu'), v('priority'), v('job'), v('user'), line));
       if (batch.length >= batchSize) {
         yield batch;
         batch = [];
@@ -153,7 +156,7 @@ async function* jsonlBatches(path: string, opened: OpenedFile, batchSize: number
 
 // ---- Writing ----
 
-export const ALL_COLUMNS: readonly Column[] = [...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS];
+export const ALL_COLUMNS: readonly Column[] = COLUMNS;
 
 /** Formats an integer amount in base units in file units, exactly ("0.25", "1.5"). */
 function formatAmount(value: number, perUnit: number): string {
