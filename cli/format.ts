@@ -40,6 +40,7 @@ export function formatSummary(s: Summary): string {
     `tasks     ${thousands(t.submitted)} submitted · ${thousands(t.started)} started · ${thousands(t.completed)} completed · ` +
       `${thousands(t.pending)} pending · ${thousands(t.unschedulable)} unschedulable${t.evicted ? ` · ${thousands(t.evicted)} evicted` : ''}`,
     `wait      mean ${duration(w.mean)} · p50 ${duration(w.p50)} · p95 ${duration(w.p95)} · p99 ${duration(w.p99)} · max ${duration(w.max)}`,
+    ...(s.waitReasons ? [waiting(s.waitReasons)] : []),
     `util      cpu ${percent(u.cpu)} · memory ${percent(u.memory)}${u.gpu === null ? '' : ` · gpu ${percent(u.gpu)}`}` +
       `   (time-weighted, ${duration(s.window.start)} to ${duration(s.window.end)} while tasks arrive)`,
     `nodes     ${s.activeNodes.mean.toFixed(1)} of ${thousands(s.nodes)} active on average · peak ${thousands(s.activeNodes.peak)} · ` +
@@ -49,10 +50,6 @@ export function formatSummary(s: Summary): string {
       `${compact(s.eventsPerSecond)} events/s · ${compact(s.tasksPerSecond)} tasks/s`,
     `digest    ${s.digest}`,
   ];
-  if (s.waitReasons) {
-    const counted = Object.entries(s.waitReasons).filter(([, n]) => n > 0).map(([r, n]) => `${r} ${thousands(n)}`);
-    lines.push(`waiting   ${counted.length > 0 ? counted.join(' · ') : 'no task ever waited'}   (task-rounds by reason)`);
-  }
   if (t.unschedulable > 0) {
     lines.push('', `note: ${thousands(t.unschedulable)} task(s) larger than every node were not scheduled, e.g. ${s.unschedulableSample.slice(0, 3).join(', ')}`);
   }
@@ -62,4 +59,9 @@ export function formatSummary(s: Summary): string {
       `${c.unsupported} preemption(s) (not supported yet): the scheduler has a bug`);
   }
   return lines.join('\n');
+}
+
+function waiting(reasons: Readonly<Record<string, number>>): string {
+  const counted = Object.entries(reasons).filter(([, n]) => n > 0).map(([r, n]) => `${r} ${thousands(n)}`);
+  return `waiting   ${counted.length > 0 ? counted.join(' · ') : 'no task ever waited'}   (task-rounds by reason)`;
 }
