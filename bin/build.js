@@ -11,7 +11,9 @@ import { ROOT } from './sources.js';
 rmSync(join(ROOT, 'dist'), { recursive: true, force: true });
 await build({
   absWorkingDir: ROOT,
-  entryPoints: { berth: 'cli/main.ts', worker: 'sim/worker-task.ts' },
+  // Worker entries sit next to the main bundle under the names the sources use (./worker.js,
+  // ./reader.js), so the same relative URLs find them.
+  entryPoints: { berth: 'cli/main.ts', worker: 'sim/worker-task.ts', reader: 'traces/read-worker.ts' },
   outdir: 'dist',
   bundle: true,
   packages: 'external',

@@ -111,13 +111,14 @@ export class CapacityIndex {
       for (let k = 0; k < K; k++) this.joint[t * K + k] = min(fc * RATIOS[k]!, fm);
     }
     // Walk up while a parent changes; a maximum elsewhere usually stops the walk early.
+    const joint = this.joint;
     for (t >>= 1; t >= 1; t >>= 1) {
       const l = 2 * t, r = l + 1;
       let changed = this.pullLoad(t, l, r);
-      for (let k = 0; k < K; k++) {
-        const v = max(this.joint[l * K + k]!, this.joint[r * K + k]!);
-        if (v !== this.joint[t * K + k]) {
-          this.joint[t * K + k] = v;
+      for (let k = 0, a = l * K, b = r * K, c = t * K; k < K; k++, a++, b++, c++) {
+        const v = max(joint[a]!, joint[b]!);
+        if (v !== joint[c]) {
+          joint[c] = v;
           changed = true;
         }
       }
@@ -127,18 +128,18 @@ export class CapacityIndex {
 
   /** Recomputes a range's load aggregates from its children; returns whether any changed. */
   private pullLoad(t: number, l: number, r: number): boolean {
-    const fc = max(this.freeCpu[l]!, this.freeCpu[r]!);
-    const fm = max(this.freeMem[l]!, this.freeMem[r]!);
-    const fg = max(this.freeGpu[l]!, this.freeGpu[r]!);
-    const ux = max(this.utilMax[l]!, this.utilMax[r]!);
-    const un = min(this.utilMin[l]!, this.utilMin[r]!);
-    if (fc === this.freeCpu[t] && fm === this.freeMem[t] && fg === this.freeGpu[t] &&
-        ux === this.utilMax[t] && un === this.utilMin[t]) return false;
-    this.freeCpu[t] = fc;
-    this.freeMem[t] = fm;
-    this.freeGpu[t] = fg;
-    this.utilMax[t] = ux;
-    this.utilMin[t] = un;
+    const freeCpu = this.freeCpu, freeMem = this.freeMem, freeGpu = this.freeGpu, utilMax = this.utilMax, utilMin = this.utilMin;
+    const fc = max(freeCpu[l]!, freeCpu[r]!);
+    const fm = max(freeMem[l]!, freeMem[r]!);
+    const fg = max(freeGpu[l]!, freeGpu[r]!);
+    const ux = max(utilMax[l]!, utilMax[r]!);
+    const un = min(utilMin[l]!, utilMin[r]!);
+    if (fc === freeCpu[t] && fm === freeMem[t] && fg === freeGpu[t] && ux === utilMax[t] && un === utilMin[t]) return false;
+    freeCpu[t] = fc;
+    freeMem[t] = fm;
+    freeGpu[t] = fg;
+    utilMax[t] = ux;
+    utilMin[t] = un;
     return true;
   }
 

@@ -95,7 +95,8 @@ export class Simulation {
     this.scheduler = options.scheduler;
     this.strict = (options.queue ?? 'greedy') === 'strict-fifo';
     this.onAttemptEnd = options.onAttemptEnd;
-    this.engine = new Engine((cls, payload) => this.dispatch(cls as EventClassValue, payload));
+    // Room for the live tasks of a large cell from the start: growing re-heaps every event.
+    this.engine = new Engine((cls, payload) => this.dispatch(cls as EventClassValue, payload), 1 << 16);
     this.pending = new PendingQueue((task) => this.tasks.ordinal[task.id]!);
     const engine = this.engine;
     const random = stream(options.seed, `scheduler/${options.scheduler.name}`);
