@@ -109,6 +109,9 @@ function placements(path: string): string[] {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export async function macroBench(opts: MacroOptions, log: (line: string) => void = console.log): Promise<MacroResult> {
+  // Measure the command as users run it after `npm ci`: from the bundle, not through tsx.
+  const build = spawnSync(process.execPath, [join(PROJECT, 'bin', 'build.js')], { encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`could not build dist/: ${build.stderr}`);
   const dir = mkdtempSync(join(tmpdir(), 'berth-macro-'));
   try {
     const cluster = join(dir, 'cluster.yaml');

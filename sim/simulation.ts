@@ -82,6 +82,7 @@ export class Simulation {
   private readonly digest = new PlacementDigest();
   private readonly scheduler: Scheduler;
   private readonly strict: boolean;
+  private readonly countReasons: boolean;
   private readonly onAttemptEnd: ((row: AttemptRow) => void) | undefined;
   private readonly ctx: DecideContext;
   private metricsOrNone: Metrics | undefined;
@@ -95,12 +96,15 @@ export class Simulation {
     this.scheduler = options.scheduler;
     this.strict = (options.queue ?? 'greedy') === 'strict-fifo';
     this.onAttemptEnd = options.onAttemptEnd;
-    // Room for the live tasks of a large cell from the start: growing re-heaps every event.
+    // Room for the live tasks of a large cell from the start: each growth rebuilds the heap.
     this.engine = new Engine((cls, payload) => this.dispatch(cls as EventClassValue, payload), 1 << 16);
     this.pending = new PendingQueue((task) => this.tasks.ordinal[task.id]!);
     const engine = this.engine;
     const random = stream(options.seed, `scheduler/${options.scheduler.name}`);
-    this.ctx = { get now() { return engine.now; }, random, reasons: options.reasons ?? false };
+    this.countReasons = options.reasons ?? false;
+    // A strict queue asks for waits too: the round must stop at the first one, before the
+    // scheduler looks at (and perhaps moves a cursor for) the tasks behind it.
+    this.ctx = { get now() { return engine.now; }, random, reasons: this.countReasons || this.strict };
   }
 
   /** Simulated time, µs. */
@@ -265,7 +269,7 @@ export class Simulation {
     for (const d of this.scheduler.decide(queue, this.cluster, this.ctx)) {
       // Strict FIFO places a prefix of the queue: it stops at the first task not placed.
       if (this.strict && (d.kind !== 'place' || d.task !== queue[placed]?.id)) {
-        if (d.kind === 'wait') this.waitReasons[d.reason]++;
+        if (d.kind === 'wait' && this.countReasons) this.waitReasons[d.reason]++;
         break;
       }
       switch (d.kind) {
@@ -274,7 +278,7 @@ export class Simulation {
           else if (this.strict) return this.afterRound(placed);
           break;
         case 'wait':
-          this.waitReasons[d.reason]++;
+          if (this.countReasons) this.waitReasons[d.reason]++;
           break;
         case 'preempt':
           this.conflicts.unsupported++;

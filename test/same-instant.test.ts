@@ -3,6 +3,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { firstFit } from '../schedulers/policies/first-fit.ts';
+import { roundRobin } from '../schedulers/policies/round-robin.ts';
+import type { Scheduler } from '../schedulers/contract.ts';
 import { EventClass } from '../sim/simulation.ts';
 import { nodes, simulate, task } from './helpers.ts';
 
@@ -60,6 +62,24 @@ describe('queue disciplines', () => {
 
   it('strict-fifo stops the round at the first task that does not fit', () => {
     expect(starts(simulate(cluster, records, firstFit(), { queue: 'strict-fifo' }).rows)).toEqual({ A: 0, B: 10, C: 20 });
+  });
+
+  it('strict-fifo does not let the scheduler look past the first task that does not fit', () => {
+    const seen: string[] = [];
+    const inner = roundRobin();
+    const spy: Scheduler = {
+      name: 'spy',
+      *decide(pending, view, ctx) {
+        for (const d of inner.decide(pending, view, ctx)) {
+          seen.push(pending.find((t) => t.id === d.task)!.name);
+          yield d;
+        }
+      },
+    };
+    simulate(cluster, records, spy, { queue: 'strict-fifo' });
+    // t=0 A placed; t=1 B waits; t=2 B waits again and C, behind it, is not looked at;
+    // t=10 B placed, then C waits; t=20 C placed.
+    expect(seen).toEqual(['A', 'B', 'B', 'B', 'C', 'C']);
   });
 });
 
