@@ -4,11 +4,12 @@
 //   npm run bench                      everything, at the scale of the targets (several minutes)
 //   npm run bench -- --quick           the end-to-end run on a small cell (seconds)
 //   npm run bench -- --no-peer         skip the peer
-//   npm run bench -- --only queue,placement,histogram,macro
+//   npm run bench -- --only queue,placement,histogram,csv,macro
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { csvBench } from './csv.bench.ts';
 import { histogramBench } from './histogram.bench.ts';
 import { macroBench } from './macro.ts';
 import { placementBench } from './placement.bench.ts';
@@ -23,7 +24,9 @@ const only = values.only?.split(',');
 const wanted = (name: string) => !only || only.includes(name);
 
 const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version };
-const micro: [string, () => Promise<Row[]>][] = [['queue', queueBench], ['placement', placementBench], ['histogram', histogramBench]];
+const micro: [string, () => Promise<Row[]>][] = [
+  ['queue', queueBench], ['placement', placementBench], ['histogram', histogramBench], ['csv', csvBench],
+];
 for (const [name, run] of micro) {
   if (!wanted(name)) continue;
   const rows = await run();

@@ -11,9 +11,9 @@ import { ROOT } from './sources.js';
 rmSync(join(ROOT, 'dist'), { recursive: true, force: true });
 await build({
   absWorkingDir: ROOT,
-  // Worker entries sit next to the main bundle under the names the sources use (./worker.js,
-  // ./reader.js), so the same relative URLs find them.
-  entryPoints: { berth: 'cli/main.ts', worker: 'sim/worker-task.ts', reader: 'traces/read-worker.ts' },
+  // The worker entry sits next to the main bundle under the name the sources use (./worker.js),
+  // so the same relative URL finds it.
+  entryPoints: { berth: 'cli/main.ts', worker: 'sim/worker-task.ts' },
   outdir: 'dist',
   bundle: true,
   packages: 'external',

@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { createScheduler } from '../schedulers/registry.ts';
 import type { SchedulerOptions } from '../schedulers/contract.ts';
-import { openNativeTrace } from '../traces/threaded.ts';
+import { readNativeTrace } from '../traces/native.ts';
 import type { TaskSource } from '../traces/record.ts';
 import { inBatches, workloadPreset } from '../traces/synthetic/presets.ts';
 import { expandGroups, loadClusterFile, type NodeSpec } from './cluster-file.ts';
@@ -108,7 +108,7 @@ interface OpenedWorkload {
 function openWorkload(spec: RunSpec, nodes: readonly NodeSpec[]): OpenedWorkload {
   const w = spec.workload;
   if ('trace' in w) {
-    const trace = openNativeTrace(w.trace);
+    const trace = readNativeTrace(w.trace);
     return { source: trace.source, total: undefined, record: () => ({ trace: w.trace, format: w.format, sha256: trace.sha256() }) };
   }
   const preset = workloadPreset(w.preset);

@@ -82,7 +82,8 @@ describe('native trace', () => {
   it('refuses rows out of submit order, short rows, bad JSON and truncated gzip', async () => {
     const head = 'id,submit,duration,cpu,memory\n';
     expect(await failure(file('order.csv', head + 'a,5,1,1,1\nb,4,1,1,1\n'))).toMatch(/^FILE:3: column "submit": 4 comes before the previous task's submit time/);
-    expect(await failure(file('short.csv', head + 'a,5,1,1\n'))).toMatch(/^FILE:2: not valid CSV: Invalid Record Length/);
+    expect(await failure(file('short.csv', head + 'a,5,1,1\n'))).toBe('FILE:2: expected 5 fields, as in the header; got 4');
+    expect(await failure(file('quote.csv', head + 'a,5,1,1,1\n"b,5,1,1,1\n'))).toBe('FILE:3: not valid CSV: a quoted field is not closed before the end of the file');
     expect(await failure(file('bad.jsonl', '{"id":"a","submit":0,"duration":1,"cpu":1,"memory":1}\n{oops\n'))).toMatch(/^FILE:2: not valid JSON/);
     expect(await failure(file('arr.jsonl', '[1,2]\n'))).toMatch(/^FILE:1: expected a JSON object/);
     const whole = gzipSync(head + 'a,0,1,1,1\n'.repeat(2000));

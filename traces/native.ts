@@ -1,14 +1,13 @@
 // The native trace format: CSV with a header, or JSON Lines, optionally gzipped. Required
 // columns id,submit,duration,cpu,memory (seconds, cores, GiB); optional gpu,priority,job,user;
 // other columns are ignored. Rows must be sorted by submit time: the file is streamed, never
-// held in memory.
+// held in memory. CSV goes through csv.ts, a tokenizer of our own (see there why).
 
-import { pipeline } from 'node:stream';
 import { createInterface } from 'node:readline';
-import { parse } from 'csv-parse';
 import { InputError } from '../sim/errors.ts';
 import { StagedFile } from '../sim/outputs.ts';
 import { MIB_PER_GIB, MILLI_PER_CORE, MILLI_PER_GPU, formatMicros } from '../sim/units.ts';
+import { CsvSyntaxError, CsvTokenizer } from './csv.ts';
 import { COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, RowReader, type Column, type Raw } from './fields.ts';
 import { inputError, openInput, type OpenedFile } from './input.ts';
 import type { TaskRecord, TaskSource } from './record.ts';
@@ -40,59 +39,45 @@ export function readNativeTrace(path: string, batchSize = BATCH_SIZE): TraceInpu
 
 async function* csvBatches(path: string, opened: OpenedFile, batchSize: number): TaskSource {
   const rows = new RowReader(path);
-  // Without an on_record hook csv-parse builds no per-record info object (a fifth of the
-  // parsing time); a bad row's line is found again only when there is one.
-  const parser = parse({ bom: true, trim: true, skip_empty_lines: true });
-  pipeline(opened.stream, parser, () => undefined);
-  let at: Int32Array | undefined; // field index of each of COLUMNS, -1 when absent
-  let index = -1; // data rows read so far, minus one
+  let header: string[] | undefined;
+  let at: Int32Array | undefined; // field index of each of COLUMNS (past the end when absent)
   let batch: TaskRecord[] = [];
+  const full: TaskRecord[][] = []; // batches completed by the latest chunk
+  const tokenizer = new CsvTokenizer((fields, line) => {
+    if (at === undefined) {
+      header = fields;
+      at = readHeader(rows, fields, line);
+      return;
+    }
+    if (fields.length !== header!.length) {
+      throw rows.error(line, undefined, `expected ${header!.length} fields, as in the header; got ${fields.length}`);
+    }
+    const v = (c: number): string | undefined => {
+      const text = fields[at![c]!];
+      return text === '' ? undefined : text;
+    };
+    batch.push(rows.read(v(0), v(1), v(2), v(3), v(4), v(5), v(6), v(7), v(8), line));
+    if (batch.length >= batchSize) {
+      full.push(batch);
+      batch = [];
+    }
+  });
+  opened.stream.setEncoding('utf8');
   try {
-    for await (const fields of parser as AsyncIterable<string[]>) {
-      if (at === undefined) {
-        at = readHeader(rows, fields, 1);
-        continue;
-      }
-      index++;
-      const v = (c: number): string | undefined => {
-        const text = fields[at![c]!];
-        return text === '' ? undefined : text;
-      };
-      batch.push(rows.read(v(0), v(1), v(2), v(3), v(4), v(5), v(6), v(7), v(8), undefined));
-      if (batch.length >= batchSize) {
-        yield batch;
-        batch = [];
-      }
+    for await (const chunk of opened.stream as AsyncIterable<string>) {
+      tokenizer.push(chunk);
+      yield* full.splice(0);
     }
+    tokenizer.end();
+    yield* full.splice(0);
   } catch (err) {
-    if (err instanceof InputError && err.where.line === undefined && index >= 0) {
-      throw new InputError({ ...err.where, line: await lineOfRecord(path, index) }, err.problem);
-    }
-    throw csvError(err, path);
+    if (err instanceof CsvSyntaxError) throw new InputError({ file: path, line: err.line }, `not valid CSV: ${err.message}`);
+    throw inputError(err, path);
   }
   if (at === undefined) throw rows.error(1, undefined, `the file is empty: expected a header line with ${REQUIRED_COLUMNS.join(',')}`);
   if (batch.length > 0) yield batch;
 }
 
-/** The line on which data row `index` (0-based, after the header) ends: read again, with info. */
-async function lineOfRecord(path: string, index: number): Promise<number | undefined> {
-  const parser = parse({ bom: true, trim: true, skip_empty_lines: true, info: true });
-  pipeline(openInput(path).stream, parser, () => undefined);
-  let seen = -2; // the header is record -1
-  try {
-    for await (const { info } of parser as AsyncIterable<{ info: { lines: number } }>) {
-      if (++seen === index) {
-        parser.destroy();
-        return info.lines;
-      }
-    }
-  } catch {
-    // The first read reported the error that matters.
-  }
-  return undefined;
-}
-
-/** The field index of each of COLUMNS (-1 when absent), after checking the header. */
 function readHeader(rows: RowReader, fields: string[], line: number): Int32Array {
   const columns = new Map<string, number>();
   fields.forEach((raw, i) => {
@@ -108,14 +93,6 @@ function readHeader(rows: RowReader, fields: string[], line: number): Int32Array
   }
   // A column that is absent reads as the empty field past the end of the row.
   return Int32Array.from(COLUMNS, (c) => columns.get(c) ?? fields.length + 1);
-}
-
-function csvError(err: unknown, path: string): Error {
-  const e = err as { code?: string; lines?: number; message?: string };
-  if (typeof e.code === 'string' && e.code.startsWith('CSV_')) {
-    return new InputError({ file: path, line: e.lines }, `not valid CSV: ${e.message}`);
-  }
-  return inputError(err, path);
 }
 
 async function* jsonlBatches(path: string, opened: OpenedFile, batchSize: number): TaskSource {
