@@ -2,19 +2,23 @@
 // visit to every node: "first node at or after i that fits", "the fitting node with the best
 // MostAllocated (or LeastAllocated) score", "could any node ever hold this".
 //
-// Each tree node keeps, over the up nodes below it, the largest free amount of each resource
-// (a range whose maximum is short of a request holds no fit and is skipped whole), the largest
-// and smallest utilization, and the largest and smallest 1/capacity (which bound the scores of
-// the range, for branch and bound). Separately, over every node present whatever its status,
-// the largest capacity of each resource.
-//
+// Fit aggregates, always kept: over the up nodes below a tree node, the largest free amount of
+// each resource (a range whose maximum is short of a request holds no fit and is skipped whole).
 // Per-resource maxima alone let a range pass when one node has the cpu and another the memory,
 // and on a packed cluster the search then visits thousands of nodes for one task. So each range
 // also keeps, for a ladder of memory-per-core ratios ρ, the largest min(free cpu · ρ, free
 // memory) of its nodes. A node that fits (c, m) has min(free cpu · ρ, free memory) >= min(c · ρ,
-// m) for every ρ, so these are safe tests; at the request's own ratio the test is exact, and
-// the two rungs around it (a factor 2 apart) make it tight. bench/placement.bench.ts measures
-// the difference.
+// m) for every ρ, so these are safe tests; at the request's own ratio the test is exact, and the
+// two rungs around it (a factor 2 apart) make it tight. bench/placement.bench.ts measures what
+// it buys.
+//
+// Score aggregates, kept once a best-fit query has been asked (first fit does not pay for
+// them): the bounds of branch and bound. The largest utilization of the nodes whose free room
+// min(free cpu · 4 GiB/core, free memory) reaches each level of a ladder, so that nodes too full
+// to take a request do not inflate the bound of their range; the smallest utilization; the
+// largest and smallest 1/capacity of each resource.
+//
+// Static aggregates: over every node present whatever its status, the largest capacity.
 //
 // Layout: the usual implicit binary tree; node t has children 2t and 2t+1, leaves start at
 // `size` (a power of two). Padding leaves hold nothing.
@@ -25,6 +29,11 @@ import { MIB_PER_GIB, MILLI_PER_CORE } from './units.ts';
 /** The ladder of memory-per-core ratios (GiB per core), in base units: MiB per millicore. */
 const RATIOS = [0.25, 0.5, 1, 2, 4, 8, 16, 32].map((gibPerCore) => (gibPerCore * MIB_PER_GIB) / MILLI_PER_CORE);
 const K = RATIOS.length;
+/** The rung whose min(free cpu · ρ, free memory) measures a node's room for the score ladder. */
+const ROOM_RUNG = 4;
+/** Levels of room (MiB at 4 GiB per core): the utilization ladder keeps a maximum for each. */
+const LEVELS = [0, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768];
+const L = LEVELS.length;
 
 /** The per-node arrays the index reads (owned by the Cluster). Amounts in base units. */
 export interface NodeArrays {
@@ -40,19 +49,22 @@ export interface NodeArrays {
 
 export class CapacityIndex {
   readonly size: number;
-  // Over up nodes: free amounts (max), utilization (max, min), 1/capacity (max, min).
+  // Fit aggregates, over up nodes.
   private readonly freeCpu: Float64Array;
   private readonly freeMem: Float64Array;
   private readonly freeGpu: Float64Array;
-  private readonly utilMax: Float64Array;
+  /** max of min(free cpu · RATIOS[k], free memory), at [t * K + k]. */
+  private readonly joint: Float64Array;
+  // Score aggregates, over up nodes, kept while `scoring`.
+  private scoring = false;
+  /** max utilization over nodes with room >= LEVELS[j], at [t * L + j]. */
+  private readonly utilAt: Float64Array;
   private readonly utilMin: Float64Array;
   private readonly invCpuMax: Float64Array;
   private readonly invMemMax: Float64Array;
   private readonly invCpuMin: Float64Array;
   private readonly invMemMin: Float64Array;
-  /** Over up nodes: max of min(free cpu · RATIOS[k], free memory), at [t * K + k]. */
-  private readonly joint: Float64Array;
-  // Over present nodes, any status: capacity (max).
+  // Static aggregates, over present nodes whatever their status.
   private readonly capCpu: Float64Array;
   private readonly capMem: Float64Array;
   private readonly capGpu: Float64Array;
@@ -61,11 +73,13 @@ export class CapacityIndex {
   private qCpu = 0;
   private qMem = 0;
   private qGpu = 0;
-  /** The rungs of the ladder just below and just above the request's ratio (-1: none). */
+  /** The rungs of the ratio ladder just below and just above the request's ratio (-1: none). */
   private qLow = -1;
   private qHigh = -1;
   private qLowAt = 0;
   private qHighAt = 0;
+  /** The level of the utilization ladder a fitting node must reach. */
+  private qLevel = 0;
   private qMost = true;
   private bestScore = -Infinity;
   private bestNode = -1;
@@ -77,17 +91,17 @@ export class CapacityIndex {
     let size = 1;
     while (size < nodeCount) size *= 2;
     this.size = size;
-    const make = (fill: number) => new Float64Array(2 * size).fill(fill);
+    const make = (fill: number, per = 1) => new Float64Array(2 * size * per).fill(fill);
     this.freeCpu = make(-1);
     this.freeMem = make(-1);
     this.freeGpu = make(-1);
-    this.utilMax = make(-Infinity);
+    this.joint = make(-1, K);
+    this.utilAt = make(-Infinity, L);
     this.utilMin = make(Infinity);
     this.invCpuMax = make(0);
     this.invMemMax = make(0);
     this.invCpuMin = make(Infinity);
     this.invMemMin = make(Infinity);
-    this.joint = new Float64Array(2 * size * K).fill(-1);
     this.capCpu = make(-1);
     this.capMem = make(-1);
     this.capGpu = make(-1);
@@ -97,50 +111,14 @@ export class CapacityIndex {
 
   /** After a node's allocation changed: refreshes its leaf and the ranges above it. */
   refreshLoad(node: number): void {
-    const n = this.nodes;
     let t = node + this.size;
-    if (n.up[node] === 1) {
-      const fc = n.capCpu[node]! - n.allocCpu[node]!;
-      const fm = n.capMem[node]! - n.allocMem[node]!;
-      this.freeCpu[t] = fc;
-      this.freeMem[t] = fm;
-      this.freeGpu[t] = n.capGpu[node]! - n.allocGpu[node]!;
-      const u = 0.5 * (fraction(n.allocCpu[node]!, n.capCpu[node]!) + fraction(n.allocMem[node]!, n.capMem[node]!));
-      this.utilMax[t] = u;
-      this.utilMin[t] = u;
-      for (let k = 0; k < K; k++) this.joint[t * K + k] = min(fc * RATIOS[k]!, fm);
-    }
+    if (this.nodes.up[node] === 1) this.setLoad(node, t);
     // Walk up while a parent changes; a maximum elsewhere usually stops the walk early.
-    const joint = this.joint;
     for (t >>= 1; t >= 1; t >>= 1) {
       const l = 2 * t, r = l + 1;
-      let changed = this.pullLoad(t, l, r);
-      for (let k = 0, a = l * K, b = r * K, c = t * K; k < K; k++, a++, b++, c++) {
-        const v = max(joint[a]!, joint[b]!);
-        if (v !== joint[c]) {
-          joint[c] = v;
-          changed = true;
-        }
-      }
-      if (!changed) return;
+      const fit = this.pullFit(t, l, r);
+      if (!(this.scoring ? this.pullScore(t, l, r) || fit : fit)) return;
     }
-  }
-
-  /** Recomputes a range's load aggregates from its children; returns whether any changed. */
-  private pullLoad(t: number, l: number, r: number): boolean {
-    const freeCpu = this.freeCpu, freeMem = this.freeMem, freeGpu = this.freeGpu, utilMax = this.utilMax, utilMin = this.utilMin;
-    const fc = max(freeCpu[l]!, freeCpu[r]!);
-    const fm = max(freeMem[l]!, freeMem[r]!);
-    const fg = max(freeGpu[l]!, freeGpu[r]!);
-    const ux = max(utilMax[l]!, utilMax[r]!);
-    const un = min(utilMin[l]!, utilMin[r]!);
-    if (fc === freeCpu[t] && fm === freeMem[t] && fg === freeGpu[t] && ux === utilMax[t] && un === utilMin[t]) return false;
-    freeCpu[t] = fc;
-    freeMem[t] = fm;
-    freeGpu[t] = fg;
-    utilMax[t] = ux;
-    utilMin[t] = un;
-    return true;
   }
 
   /** After a node's status or capacity changed: refreshes every aggregate above it. */
@@ -157,8 +135,13 @@ export class CapacityIndex {
 
   /** The fitting node with the best score for the objective (ties: lowest index), or -1. */
   bestFit(cpu: number, mem: number, gpu: number, mostAllocated: boolean): number {
+    if (!this.scoring) this.startScoring();
     this.setQuery(cpu, mem, gpu);
     this.qMost = mostAllocated;
+    const room = min(cpu * RATIOS[ROOM_RUNG]!, mem);
+    let level = 0;
+    while (level + 1 < L && LEVELS[level + 1]! <= room) level++;
+    this.qLevel = level;
     this.bestScore = -Infinity;
     this.bestNode = -1;
     if (this.fitsAt(1)) this.branchAndBound(1, 0, this.size);
@@ -211,11 +194,17 @@ export class CapacityIndex {
     return left >= 0 ? left : this.leftmost(2 * t + 1, lo + half, half, from);
   }
 
-  /** An upper bound on the score of any fitting node under t (plus slack for rounding). */
+  /**
+   * An upper bound on the score of any fitting node under t (plus slack for rounding). A node
+   * that fits has room >= the request's level, so the most-allocated bound needs only the
+   * utilization of such nodes.
+   */
   private bound(t: number): number {
-    const req = 50 * (this.qCpu * (this.qMost ? this.invCpuMax[t]! : this.invCpuMin[t]!) +
-                      this.qMem * (this.qMost ? this.invMemMax[t]! : this.invMemMin[t]!));
-    return (this.qMost ? 100 * this.utilMax[t]! + req : 100 - 100 * this.utilMin[t]! - req) + SCORE_EPSILON;
+    if (this.qMost) {
+      return 100 * this.utilAt[t * L + this.qLevel]! +
+        50 * (this.qCpu * this.invCpuMax[t]! + this.qMem * this.invMemMax[t]!) + SCORE_EPSILON;
+    }
+    return 100 - 100 * this.utilMin[t]! - 50 * (this.qCpu * this.invCpuMin[t]! + this.qMem * this.invMemMin[t]!) + SCORE_EPSILON;
   }
 
   /** Could a range starting at `lo` with this bound still beat the best so far? */
@@ -263,35 +252,96 @@ export class CapacityIndex {
     return this.anyHolds(2 * t, half) || this.anyHolds(2 * t + 1, half);
   }
 
+  /** Builds the score aggregates from the current state; from now on they are kept. */
+  private startScoring(): void {
+    this.scoring = true;
+    for (let i = 0; i < this.nodeCount; i++) this.setLeaf(i);
+    for (let t = this.size - 1; t >= 1; t--) this.pull(t);
+  }
+
+  /** The load-dependent values of an up node's leaf t. */
+  private setLoad(node: number, t: number): void {
+    const n = this.nodes;
+    const fc = n.capCpu[node]! - n.allocCpu[node]!;
+    const fm = n.capMem[node]! - n.allocMem[node]!;
+    this.freeCpu[t] = fc;
+    this.freeMem[t] = fm;
+    this.freeGpu[t] = n.capGpu[node]! - n.allocGpu[node]!;
+    for (let k = 0; k < K; k++) this.joint[t * K + k] = min(fc * RATIOS[k]!, fm);
+    if (!this.scoring) return;
+    const u = 0.5 * (fraction(n.allocCpu[node]!, n.capCpu[node]!) + fraction(n.allocMem[node]!, n.capMem[node]!));
+    const room = this.joint[t * K + ROOM_RUNG]!;
+    for (let j = 0; j < L; j++) this.utilAt[t * L + j] = room >= LEVELS[j]! ? u : -Infinity;
+    this.utilMin[t] = u;
+  }
+
   private setLeaf(node: number): void {
     const t = node + this.size;
     this.capCpu[t] = this.capMem[t] = this.capGpu[t] = -1;
     this.freeCpu[t] = this.freeMem[t] = this.freeGpu[t] = -1;
     this.joint.fill(-1, t * K, t * K + K);
-    this.utilMax[t] = -Infinity;
+    this.utilAt.fill(-Infinity, t * L, t * L + L);
     this.utilMin[t] = Infinity;
     this.invCpuMax[t] = this.invMemMax[t] = 0;
     this.invCpuMin[t] = this.invMemMin[t] = Infinity;
     if (node >= this.nodeCount) return;
     const n = this.nodes;
-    const cc = n.capCpu[node]!, cm = n.capMem[node]!, cg = n.capGpu[node]!;
+    const cc = n.capCpu[node]!, cm = n.capMem[node]!;
     this.capCpu[t] = cc;
     this.capMem[t] = cm;
-    this.capGpu[t] = cg;
+    this.capGpu[t] = n.capGpu[node]!;
     if (n.up[node] !== 1) return;
-    this.freeCpu[t] = cc - n.allocCpu[node]!;
-    this.freeMem[t] = cm - n.allocMem[node]!;
-    this.freeGpu[t] = cg - n.allocGpu[node]!;
-    for (let k = 0; k < K; k++) this.joint[t * K + k] = min(this.freeCpu[t]! * RATIOS[k]!, this.freeMem[t]!);
-    this.utilMax[t] = this.utilMin[t] = 0.5 * (fraction(n.allocCpu[node]!, cc) + fraction(n.allocMem[node]!, cm));
+    this.setLoad(node, t);
     this.invCpuMax[t] = this.invCpuMin[t] = fraction(1, cc);
     this.invMemMax[t] = this.invMemMin[t] = fraction(1, cm);
   }
 
+  /** Recomputes a range's fit aggregates from its children; returns whether any changed. */
+  private pullFit(t: number, l: number, r: number): boolean {
+    const freeCpu = this.freeCpu, freeMem = this.freeMem, freeGpu = this.freeGpu, joint = this.joint;
+    let changed = false;
+    const fc = max(freeCpu[l]!, freeCpu[r]!);
+    const fm = max(freeMem[l]!, freeMem[r]!);
+    const fg = max(freeGpu[l]!, freeGpu[r]!);
+    if (fc !== freeCpu[t] || fm !== freeMem[t] || fg !== freeGpu[t]) {
+      freeCpu[t] = fc;
+      freeMem[t] = fm;
+      freeGpu[t] = fg;
+      changed = true;
+    }
+    for (let k = 0, a = l * K, b = r * K, c = t * K; k < K; k++, a++, b++, c++) {
+      const v = max(joint[a]!, joint[b]!);
+      if (v !== joint[c]) {
+        joint[c] = v;
+        changed = true;
+      }
+    }
+    return changed;
+  }
+
+  /** Recomputes a range's load-dependent score aggregates; returns whether any changed. */
+  private pullScore(t: number, l: number, r: number): boolean {
+    const utilAt = this.utilAt, utilMin = this.utilMin;
+    let changed = false;
+    for (let j = 0, a = l * L, b = r * L, c = t * L; j < L; j++, a++, b++, c++) {
+      const v = max(utilAt[a]!, utilAt[b]!);
+      if (v !== utilAt[c]) {
+        utilAt[c] = v;
+        changed = true;
+      }
+    }
+    const un = min(utilMin[l]!, utilMin[r]!);
+    if (un !== utilMin[t]) {
+      utilMin[t] = un;
+      changed = true;
+    }
+    return changed;
+  }
+
   private pull(t: number): void {
     const l = 2 * t, r = l + 1;
-    this.pullLoad(t, l, r);
-    for (let k = 0; k < K; k++) this.joint[t * K + k] = max(this.joint[l * K + k]!, this.joint[r * K + k]!);
+    this.pullFit(t, l, r);
+    this.pullScore(t, l, r);
     this.invCpuMax[t] = max(this.invCpuMax[l]!, this.invCpuMax[r]!);
     this.invMemMax[t] = max(this.invMemMax[l]!, this.invMemMax[r]!);
     this.invCpuMin[t] = min(this.invCpuMin[l]!, this.invCpuMin[r]!);
