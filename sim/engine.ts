@@ -101,15 +101,15 @@ export class Engine {
   }
 
   private loop(limit: number, inclusive: boolean): number {
-    const heap = this.heap;
     const start = this.dispatched;
     for (;;) {
-      const slot = heap.peek();
+      // Not kept in a local: a handler may schedule enough to grow the arrays, which replaces the heap.
+      const slot = this.heap.peek();
       if (slot === undefined) break;
       const key = this.key[slot]!;
       const t = timeOf(key);
       if (inclusive ? t > limit : t >= limit) break;
-      heap.poll();
+      this.heap.poll();
       const state = this.live[slot];
       const cls = key - t * CLASSES;
       const payload = this.payload[slot]!;

@@ -34,6 +34,34 @@ describe('Engine', () => {
     expect(seen).toEqual(expected);
   });
 
+  it('keeps that order when handlers schedule enough events to grow its arrays mid-run', () => {
+    const random = stream(9, 'engine-growth');
+    const seen: [number, number, number][] = [];
+    const all: [number, number, number][] = [];
+    let next = 0;
+    const engine: Engine = new Engine((cls, payload, now) => {
+      seen.push([now, cls, payload]);
+      if (payload < 3) {
+        // Each of the first events schedules many more, far beyond the initial capacity.
+        for (let i = 0; i < 200; i++) {
+          const e: [number, number, number] = [now + Math.floor(random() * 100), Math.floor(random() * 4), 100 + next++];
+          all.push(e);
+          engine.schedule(e[0], e[1], e[2]);
+        }
+      }
+    }, 16);
+    for (let p = 0; p < 3; p++) {
+      all.push([p, 0, p]);
+      engine.schedule(p, 0, p);
+    }
+    engine.run();
+    // The reference: every event in (time, class, order scheduled) order. Events scheduled by a
+    // handler are later in the sequence than all scheduled before it.
+    const order = new Map(all.map((e, i) => [e[2], i]));
+    const expected = [...all].sort((a, b) => a[0] - b[0] || a[1] - b[1] || order.get(a[2])! - order.get(b[2])!);
+    expect(seen).toEqual(expected);
+  });
+
   it('runs up to and including `until`, and runBefore stops short of it', () => {
     const { engine, seen } = recorder();
     for (const t of [1, 2, 3, 3, 4]) engine.schedule(t, 0, t);
