@@ -27,7 +27,8 @@ const percent = (x: number): string => `${(100 * x).toFixed(1)} %`;
 
 export function formatSummary(s: Summary): string {
   const r = s.run;
-  const cluster = 'file' in r.cluster ? `${thousands(r.cluster.nodes)} nodes from ${r.cluster.file}` : `${thousands(r.cluster.nodes)} nodes (preset ${r.cluster.preset})`;
+  const nodes = `${thousands(r.cluster.nodes)} node${r.cluster.nodes === 1 ? '' : 's'}`;
+  const cluster = 'file' in r.cluster ? `${nodes} from ${r.cluster.file}` : `${nodes} (preset ${r.cluster.preset})`;
   const workload = 'trace' in r.workload ? `${r.workload.trace} (${r.workload.format})` : `${r.workload.preset}: ${thousands(r.workload.tasks)} tasks at load ${r.workload.load}`;
   const t = s.tasks;
   const w = s.wait;
@@ -42,7 +43,7 @@ export function formatSummary(s: Summary): string {
     `wait      mean ${duration(w.mean)} · p50 ${duration(w.p50)} · p95 ${duration(w.p95)} · p99 ${duration(w.p99)} · max ${duration(w.max)}`,
     ...(s.waitReasons ? [waiting(s.waitReasons)] : []),
     `util      cpu ${percent(u.cpu)} · memory ${percent(u.memory)}${u.gpu === null ? '' : ` · gpu ${percent(u.gpu)}`}` +
-      `   (time-weighted, ${duration(s.window.start)} to ${duration(s.window.end)} while tasks arrive)`,
+      `   (time-weighted from ${duration(s.window.start)} to ${duration(s.window.end)})`,
     `nodes     ${s.activeNodes.mean.toFixed(1)} of ${thousands(s.nodes)} active on average · peak ${thousands(s.activeNodes.peak)} · ` +
       `${thousands(s.activeNodeHours)} active node-hours`,
     `makespan  ${duration(s.makespan)} (${thousands(s.makespan)} s)`,

@@ -24,7 +24,7 @@ export type WorkloadSpec =
 export interface RunSpec {
   readonly cluster: ClusterSpec;
   readonly workload: WorkloadSpec;
-  /** A built-in name, or an absolute path to a policy module. */
+  /** A built-in name, or the path of a policy module (relative to the working directory). */
   readonly scheduler: string;
   readonly schedulerOptions?: SchedulerOptions;
   readonly seed: number;
