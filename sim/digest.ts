@@ -13,7 +13,6 @@ export class PlacementDigest {
   private readonly buffer = new ArrayBuffer(RECORD_BYTES * RECORDS_PER_CHUNK);
   private readonly view = new DataView(this.buffer);
   private filled = 0;
-  rows = 0;
 
   add(ordinal: number, node: number, start: number, end: number): void {
     const at = this.filled * RECORD_BYTES;
@@ -21,7 +20,6 @@ export class PlacementDigest {
     this.view.setFloat64(at + 8, node, true);
     this.view.setFloat64(at + 16, start, true);
     this.view.setFloat64(at + 24, end, true);
-    this.rows++;
     if (++this.filled === RECORDS_PER_CHUNK) this.flush();
   }
 
