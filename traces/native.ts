@@ -39,19 +39,17 @@ export function readNativeTrace(path: string, batchSize = BATCH_SIZE): TraceInpu
 
 async function* csvBatches(path: string, opened: OpenedFile, batchSize: number): TaskSource {
   const rows = new RowReader(path);
-  let header: string[] | undefined;
   let at: Int32Array | undefined; // field index of each of COLUMNS (past the end when absent)
+  let width = 0; // fields in the header
   let batch: TaskRecord[] = [];
   const full: TaskRecord[][] = []; // batches completed by the latest chunk
   const tokenizer = new CsvTokenizer((fields, line) => {
     if (at === undefined) {
-      header = fields;
       at = readHeader(rows, fields, line);
+      width = fields.length;
       return;
     }
-    if (fields.length !== header!.length) {
-      throw rows.error(line, undefined, `expected ${header!.length} fields, as in the header; got ${fields.length}`);
-    }
+    if (fields.length !== width) throw rows.error(line, undefined, `expected ${width} fields, as in the header; got ${fields.length}`);
     const v = (c: number): string | undefined => {
       const text = fields[at![c]!];
       return text === '' ? undefined : text;
