@@ -39,7 +39,8 @@ export function formatSummary(s: Summary): string {
     `workload  ${workload}`,
     '',
     `tasks     ${thousands(t.submitted)} submitted · ${thousands(t.started)} started · ${thousands(t.completed)} completed · ` +
-      `${thousands(t.pending)} pending · ${thousands(t.unschedulable)} unschedulable${t.evicted ? ` · ${thousands(t.evicted)} evicted` : ''}`,
+      `${thousands(t.pending)} pending · ${thousands(t.unschedulable)} unschedulable${t.evicted ? ` · ${thousands(t.evicted)} evicted` : ''}` +
+      `${t.blocked ? ` · ${thousands(t.blocked)} blocked` : ''}`,
     `wait      mean ${duration(w.mean)} · p50 ${duration(w.p50)} · p95 ${duration(w.p95)} · p99 ${duration(w.p99)} · max ${duration(w.max)}`,
     ...(s.waitReasons ? [waiting(s.waitReasons)] : []),
     `util      cpu ${percent(u.cpu)} · memory ${percent(u.memory)}${u.gpu === null ? '' : ` · gpu ${percent(u.gpu)}`}` +

@@ -1,3 +1,5 @@
+import type { Constraint } from '../traces/record.ts';
+
 // The contract between a scheduling policy and the platform that runs it (the simulator, or
 // the Docker driver). A scheduler is a pure policy: it reads a read-only ClusterView and returns
 // decisions as data. It does no I/O, reads no clock and no Math.random (its randomness is
@@ -23,9 +25,11 @@ export interface Resources {
   readonly gpu: number;
 }
 export type Resource = keyof Resources;
+export type { Constraint };
 export const RESOURCES: readonly Resource[] = ['cpu', 'memory', 'gpu'];
 
-export type NodeStatus = 'up' | 'down';
+/** Up: takes work. Down: failed, comes back. Absent: not part of the cluster now (not yet added, or removed). */
+export type NodeStatus = 'up' | 'down' | 'absent';
 
 /**
  * Why a node was rejected for a task, or why a task waits. A closed set, so that "why is this
@@ -50,8 +54,12 @@ export interface PendingTask extends Resources {
   readonly name: string;
   /** Higher runs first. */
   readonly priority: number;
-  /** Submit time, integer microseconds. */
+  /** When the task became pending, integer microseconds. */
   readonly submit: number;
+  /** Labels a node must have to take the task (none when undefined). */
+  readonly constraints?: readonly Constraint[];
+  /** The user's run-time estimate, µs, when the trace gives one. */
+  readonly estimate?: number;
 }
 
 export type Decision =

@@ -12,10 +12,14 @@
 // The stages come in that order because each narrows what the next pays for: filters are
 // cheap and exact, the limit bounds the scoring cost, and selection needs every score.
 //
+// A task's own constraints on node labels are a filter every pipeline applies first.
+//
 // When a policy is only "the first feasible node" or "the best node by an objective the index
-// knows" (MostAllocated, LeastAllocated), the pipeline asks the index directly instead of
-// visiting the feasible nodes; test/pipeline-index.test.ts checks that both ways agree.
+// knows" (MostAllocated, LeastAllocated), and the task has no constraints, the pipeline asks the
+// index directly instead of visiting the feasible nodes; test/pipeline-index.test.ts checks that
+// both ways agree.
 
+import { satisfiesAll } from './constraints.ts';
 import { SCORE_EPSILON, beats } from './scores.ts';
 import { nodeId } from './contract.ts';
 import type {
@@ -92,9 +96,10 @@ class Pipeline implements Scheduler {
     // equivalence classes make the same saving).
     const failed = this.filters.length === 0 ? new FailedRequests() : undefined;
     for (const task of pending) {
-      const node = failed?.covers(task) ? undefined : this.pick(task, cluster, ctx);
+      const memo = task.constraints === undefined ? failed : undefined;
+      const node = memo?.covers(task) ? undefined : this.pick(task, cluster, ctx);
       if (node === undefined) {
-        failed?.add(task);
+        memo?.add(task);
         if (ctx.reasons) yield { kind: 'wait', task: task.id, reason: this.whyNot(task, cluster) };
       } else {
         yield { kind: 'place', task: task.id, node };
@@ -105,7 +110,7 @@ class Pipeline implements Scheduler {
   /** The node for the task, or undefined when none is feasible. */
   pick(task: PendingTask, cluster: ClusterView, ctx: DecideContext): NodeId | undefined {
     const limit = this.limit;
-    const plain = this.filters.length === 0;
+    const plain = this.filters.length === 0 && task.constraints === undefined;
     // Fast paths: the index answers the whole question.
     if (plain && this.scorers.length === 0 && limit.kind === 'first' && limit.count === 1) {
       const node = cluster.firstFit(task, limit.rotate ? this.cursor : 0);
@@ -164,6 +169,7 @@ class Pipeline implements Scheduler {
   }
 
   private passes(task: PendingTask, node: NodeId, cluster: ClusterView): boolean {
+    if (task.constraints !== undefined && !satisfiesAll(cluster.labels(node), task.constraints)) return false;
     for (const f of this.filters) if (f.check(task, node, cluster) !== undefined) return false;
     return true;
   }
@@ -198,9 +204,10 @@ class Pipeline implements Scheduler {
 
   /** Why nothing was chosen: the cluster-wide shortage, or the policy's own rules. */
   private whyNot(task: PendingTask, cluster: ClusterView): Reason {
-    // Without filters nothing was chosen only because no node has room.
-    if (this.filters.length === 0 || cluster.firstFit(task) === undefined) return cluster.bottleneck(task);
-    return this.filters.length > 0 ? 'constraint' : 'not-sampled';
+    // Without filters or constraints nothing was chosen only because no node has room.
+    const filtered = this.filters.length > 0 || task.constraints !== undefined;
+    if (!filtered || cluster.firstFit(task) === undefined) return cluster.bottleneck(task);
+    return 'constraint';
   }
 }
 

@@ -35,6 +35,10 @@ const ROOM_RUNG = 4;
 const LEVELS = [0, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768];
 const L = LEVELS.length;
 
+/** Codes of NodeArrays.status. */
+export const NODE_STATUS = { down: 0, up: 1, absent: 2 } as const;
+const UP = NODE_STATUS.up;
+
 /** The per-node arrays the index reads (owned by the Cluster). Amounts in base units. */
 export interface NodeArrays {
   readonly capCpu: Float64Array;
@@ -43,8 +47,8 @@ export interface NodeArrays {
   readonly allocCpu: Float64Array;
   readonly allocMem: Float64Array;
   readonly allocGpu: Float64Array;
-  /** 1 when the node accepts work. */
-  readonly up: Uint8Array;
+  /** UP (1) when the node accepts work; see NODE_STATUS. */
+  readonly status: Uint8Array;
 }
 
 export class CapacityIndex {
@@ -112,7 +116,7 @@ export class CapacityIndex {
   /** After a node's allocation changed: refreshes its leaf and the ranges above it. */
   refreshLoad(node: number): void {
     let t = node + this.size;
-    if (this.nodes.up[node] === 1) this.setLoad(node, t);
+    if (this.nodes.status[node] === UP) this.setLoad(node, t);
     // Walk up while a parent changes; a maximum elsewhere usually stops the walk early.
     for (t >>= 1; t >= 1; t >>= 1) {
       const l = 2 * t, r = l + 1;
@@ -290,7 +294,7 @@ export class CapacityIndex {
     this.capCpu[t] = cc;
     this.capMem[t] = cm;
     this.capGpu[t] = n.capGpu[node]!;
-    if (n.up[node] !== 1) return;
+    if (n.status[node] !== UP) return;
     this.setLoad(node, t);
     this.invCpuMax[t] = this.invCpuMin[t] = fraction(1, cc);
     this.invMemMax[t] = this.invMemMin[t] = fraction(1, cm);

@@ -23,6 +23,8 @@ export interface NodeSpec {
   readonly memory: number;
   readonly gpu: number;
   readonly labels: Readonly<Record<string, string>>;
+  /** At the start of a run (default up): a machine table may add a node later. */
+  readonly status?: 'up' | 'absent';
 }
 
 /** One group as a user writes it, in file units. */

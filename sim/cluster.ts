@@ -14,12 +14,13 @@ import {
   type ClusterView, type NodeId, type NodeStatus, type Objective, type Reason, type Resource, type Resources, type TaskId,
 } from '../schedulers/contract.ts';
 import { beats, leastAllocatedScore, mostAllocatedScore } from '../schedulers/scores.ts';
-import { CapacityIndex, type NodeArrays } from './capacity-index.ts';
+import { CapacityIndex, NODE_STATUS, type NodeArrays } from './capacity-index.ts';
 import type { NodeSpec } from './cluster-file.ts';
 
 export class Cluster implements ClusterView {
   readonly nodeCount: number;
   private readonly names: readonly string[];
+  private readonly byName: ReadonlyMap<string, number>;
   private readonly nodeLabels: readonly Readonly<Record<string, string>>[];
   private readonly arrays: NodeArrays;
   private readonly index: CapacityIndex;
@@ -40,6 +41,7 @@ export class Cluster implements ClusterView {
     const n = nodes.length;
     this.nodeCount = n;
     this.names = nodes.map((node) => node.name);
+    this.byName = new Map(this.names.map((name, i) => [name, i]));
     this.nodeLabels = nodes.map((node) => node.labels);
     this.arrays = {
       capCpu: Float64Array.from(nodes, (node) => node.cpu),
@@ -48,9 +50,9 @@ export class Cluster implements ClusterView {
       allocCpu: new Float64Array(n),
       allocMem: new Float64Array(n),
       allocGpu: new Float64Array(n),
-      up: new Uint8Array(n).fill(1),
+      status: Uint8Array.from(nodes, (node) => NODE_STATUS[node.status ?? 'up']),
     };
-    this.upCount = n;
+    this.upCount = nodes.filter((node) => (node.status ?? 'up') === 'up').length;
     this.counts = new Int32Array(n);
     this.head = new Int32Array(n).fill(-1);
     this.index = new CapacityIndex(this.arrays, n, jointTests);
@@ -63,7 +65,8 @@ export class Cluster implements ClusterView {
   }
 
   status(node: NodeId): NodeStatus {
-    return this.arrays.up[node] === 1 ? 'up' : 'down';
+    const code = this.arrays.status[node];
+    return code === NODE_STATUS.up ? 'up' : code === NODE_STATUS.down ? 'down' : 'absent';
   }
 
   labels(node: NodeId): Readonly<Record<string, string>> {
@@ -100,7 +103,7 @@ export class Cluster implements ClusterView {
 
   rejection(node: NodeId, request: Resources): Reason | undefined {
     const a = this.arrays;
-    if (a.up[node] !== 1) return 'node-down';
+    if (a.status[node] !== NODE_STATUS.up) return 'node-down';
     if (a.capCpu[node]! - a.allocCpu[node]! < request.cpu) return 'insufficient-cpu';
     if (a.capMem[node]! - a.allocMem[node]! < request.memory) return 'insufficient-memory';
     if (a.capGpu[node]! - a.allocGpu[node]! < request.gpu) return 'insufficient-gpu';
@@ -166,6 +169,11 @@ export class Cluster implements ClusterView {
 
   // ---- For the platform ----
 
+  /** The node of this name, if the cluster has one. */
+  indexOf(name: string): number | undefined {
+    return this.byName.get(name);
+  }
+
   /** Would an empty, up node of this cluster hold the request? (Node status is ignored.) */
   couldEverFit(request: Resources): boolean {
     return this.index.couldEverFit(request.cpu, request.memory, request.gpu);
@@ -179,14 +187,14 @@ export class Cluster implements ClusterView {
   upCapacity(resource: Resource): number {
     const cap = resource === 'cpu' ? this.arrays.capCpu : resource === 'memory' ? this.arrays.capMem : this.arrays.capGpu;
     let total = 0;
-    for (let i = 0; i < this.nodeCount; i++) if (this.arrays.up[i] === 1) total += cap[i]!;
+    for (let i = 0; i < this.nodeCount; i++) if (this.arrays.status[i] === NODE_STATUS.up) total += cap[i]!;
     return total;
   }
 
   /** Does the up node have room for these amounts (base units)? */
   hasRoom(node: number, cpu: number, memory: number, gpu: number): boolean {
     const a = this.arrays;
-    return a.up[node] === 1 && a.capCpu[node]! - a.allocCpu[node]! >= cpu &&
+    return a.status[node] === NODE_STATUS.up && a.capCpu[node]! - a.allocCpu[node]! >= cpu &&
       a.capMem[node]! - a.allocMem[node]! >= memory && a.capGpu[node]! - a.allocGpu[node]! >= gpu;
   }
 
@@ -212,12 +220,31 @@ export class Cluster implements ClusterView {
   }
 
   setStatus(node: number, status: NodeStatus): void {
-    const up = status === 'up' ? 1 : 0;
-    if (this.arrays.up[node] === up) return;
-    this.arrays.up[node] = up;
-    this.upCount += up ? 1 : -1;
+    const code = NODE_STATUS[status];
+    const was = this.arrays.status[node];
+    if (was === code) return;
+    this.arrays.status[node] = code;
+    if (was === NODE_STATUS.up) this.upCount--;
+    if (code === NODE_STATUS.up) this.upCount++;
     this.index.refreshNode(node);
-    if (up) this.released(node);
+    if (code === NODE_STATUS.up) this.released(node);
+  }
+
+  /** Sets a node's capacity (base units). Allocation stays: the caller evicts what no longer fits. */
+  setCapacity(node: number, cpu: number, memory: number, gpu: number): void {
+    const a = this.arrays;
+    const grew = cpu > a.capCpu[node]! || memory > a.capMem[node]! || gpu > a.capGpu[node]!;
+    a.capCpu[node] = cpu;
+    a.capMem[node] = memory;
+    a.capGpu[node] = gpu;
+    this.index.refreshNode(node);
+    if (grew) this.released(node);
+  }
+
+  /** Is any resource of the node allocated beyond its capacity? */
+  overCommitted(node: number): boolean {
+    const a = this.arrays;
+    return a.allocCpu[node]! > a.capCpu[node]! || a.allocMem[node]! > a.capMem[node]! || a.allocGpu[node]! > a.capGpu[node]!;
   }
 
   /** Notes that a node's free room grew. */

@@ -6,12 +6,12 @@ import { performance } from 'node:perf_hooks';
 import { createScheduler } from '../schedulers/registry.ts';
 import type { SchedulerOptions } from '../schedulers/contract.ts';
 import { readNativeTrace } from '../traces/native.ts';
-import type { TaskSource } from '../traces/record.ts';
+import { timeOf, type TaskSource } from '../traces/record.ts';
 import { inBatches, workloadPreset } from '../traces/synthetic/presets.ts';
 import { expandGroups, loadClusterFile, type NodeSpec } from './cluster-file.ts';
 import { formatMicros } from './units.ts';
 import { StagedFile, ensureDir, outputPath } from './outputs.ts';
-import { Simulation, type AttemptRow, type QueueDiscipline } from './simulation.ts';
+import { Simulation, type AttemptRow, type QueueDiscipline, type ReplayMode } from './simulation.ts';
 import { summarize, timeseriesCsv, type RunRecord, type Summary } from './summary.ts';
 import { VERSION } from './version.ts';
 
@@ -29,6 +29,8 @@ export interface RunSpec {
   readonly schedulerOptions?: SchedulerOptions;
   readonly seed: number;
   readonly queue: QueueDiscipline;
+  /** Default reschedule. */
+  readonly replay?: ReplayMode;
 }
 
 export interface Progress {
@@ -55,18 +57,18 @@ export async function runSimulation(spec: RunSpec, options: RunOptions = {}): Pr
   const workload = openWorkload(spec, cluster.nodes);
   const outputs = options.out === undefined ? undefined : await openOutputs(options.out);
   const sim = new Simulation(cluster.nodes, {
-    scheduler, seed: spec.seed, queue: spec.queue, reasons: options.reasons ?? false,
+    scheduler, seed: spec.seed, queue: spec.queue, replay: spec.replay ?? 'reschedule', reasons: options.reasons ?? false,
     ...(outputs && { onAttemptEnd: (row: AttemptRow) => outputs.placements.write(placementLine(row)) }),
   });
   const wall = () => (performance.now() - started) / 1000;
   try {
     let read = 0;
     for await (const batch of workload.source) {
-      for (const record of batch) sim.submit(record);
+      for (const record of batch) sim.push(record);
       read += batch.length;
-      // Events at the last submit time wait: the next batch may hold more arrivals then.
+      // Events at the last record's time wait: the next batch may hold more records then.
       const last = batch[batch.length - 1];
-      if (last) sim.runBefore(last.submit);
+      if (last) sim.runBefore(timeOf(last));
       options.onProgress?.({ tasksRead: read, tasksTotal: workload.total, simulatedSeconds: sim.now / 1e6, events: sim.events, wallSeconds: wall() });
       await outputs?.placements.drain();
     }
@@ -123,6 +125,7 @@ function runRecord(spec: RunSpec, schedulerName: string, cluster: ResolvedCluste
     schedulerOptions: { ...spec.schedulerOptions },
     seed: spec.seed,
     queue: spec.queue,
+    replay: spec.replay ?? 'reschedule',
     cluster: cluster.record,
     workload: workload.record(),
     command: commandFor(spec),
@@ -138,6 +141,7 @@ export function commandFor(spec: RunSpec): string {
   if ('trace' in w) args.push('--trace', w.trace, '--format', w.format);
   else args.push('--workload', w.preset, '--tasks', String(w.tasks), '--load', String(w.load));
   args.push('--scheduler', spec.scheduler, '--seed', String(spec.seed), '--queue', spec.queue);
+  if (spec.replay === 'trace') args.push('--replay', 'trace');
   return args.map((a) => (/^[\w./:=,@+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 

@@ -1,14 +1,21 @@
 // The simulated platform: tasks arrive, a scheduler decides, the platform commits decisions to
-// the cluster's books and schedules each task's finish. Nodes may fail and recover; the tasks
-// of a failed node are evicted and requeued.
+// the cluster's books and schedules each task's finish. Machines join, leave, fail, recover and
+// change capacity; the tasks of a machine that leaves or fails are evicted and requeued.
 //
 // Same-instant order, written once here and tested: task finishes, then node events (fail,
-// recover), then submits; then one scheduling round. A round walks the pending queue in queue
-// order; greedy (the default) goes on past a task that fits nowhere, strict-fifo stops there.
+// recover, add, remove, update), then submits; then one scheduling round. A round walks the
+// pending queue in queue order; greedy (the default) goes on past a task that fits nowhere,
+// strict-fifo stops there.
+//
+// Two replay modes. `reschedule` (the default): the scheduler places every task. `trace`: each
+// task starts on the node and at the time its record says (the trace's own placement, as a
+// baseline); no scheduler runs, allocations may exceed capacity as the trace's did (counted),
+// and node events change capacity without evicting (the trace's records end its attempts).
 
 import { Engine, type EventId } from './engine.ts';
 import { Cluster } from './cluster.ts';
 import type { NodeSpec } from './cluster-file.ts';
+import { Dependencies } from './dependencies.ts';
 import { PlacementDigest } from './digest.ts';
 import { Channel, Metrics } from './metrics.ts';
 import { PendingQueue } from './pending-queue.ts';
@@ -18,21 +25,33 @@ import {
   REASONS, nodeId, taskId,
   type DecideContext, type NodeId, type PendingTask, type Reason, type Scheduler, type TaskId,
 } from '../schedulers/contract.ts';
-import type { TaskRecord } from '../traces/record.ts';
+import { satisfiesAll } from '../schedulers/constraints.ts';
+import type { NodeRecord, TaskRecord, TraceRecord } from '../traces/record.ts';
 
 /** Event classes: the lower pops first at the same instant. */
 export const EventClass = {
   Finish: 0,
   NodeFail: 1,
   NodeRecover: 2,
-  // 3 and 4 are kept for nodes that join and leave, which come after recoveries.
-  Submit: 5,
-  Round: 6,
+  NodeAdd: 3,
+  NodeRemove: 4,
+  NodeUpdate: 5,
+  Submit: 6,
+  /** `trace` mode: a task starts where and when its record says. */
+  TraceStart: 7,
+  Round: 8,
 } as const;
 type EventClassValue = (typeof EventClass)[keyof typeof EventClass];
 
+const NODE_EVENT: Readonly<Record<NodeRecord['change'], EventClassValue>> = {
+  fail: EventClass.NodeFail, recover: EventClass.NodeRecover, add: EventClass.NodeAdd,
+  remove: EventClass.NodeRemove, update: EventClass.NodeUpdate,
+};
+
 export type QueueDiscipline = 'greedy' | 'strict-fifo';
 export const QUEUE_DISCIPLINES: readonly QueueDiscipline[] = ['greedy', 'strict-fifo'];
+export type ReplayMode = 'reschedule' | 'trace';
+export const REPLAY_MODES: readonly ReplayMode[] = ['reschedule', 'trace'];
 
 /** One ended attempt of a task, in base units and µs. */
 export interface AttemptRow {
@@ -47,9 +66,10 @@ export interface SimulationOptions {
   readonly scheduler: Scheduler;
   readonly seed: number | string;
   readonly queue?: QueueDiscipline;
+  readonly replay?: ReplayMode;
   /** Ask the scheduler why tasks wait, and count the reasons (costs time in overload). */
   readonly reasons?: boolean;
-  /** Receives every attempt when it ends (finished, or evicted by a node failure). */
+  /** Receives every attempt when it ends (finished, or evicted). */
   readonly onAttemptEnd?: (row: AttemptRow) => void;
 }
 
@@ -57,15 +77,26 @@ export interface SimulationOptions {
 export interface Conflicts {
   /** The task was not pending (unknown, already placed, or placed twice in a round). */
   notPending: number;
-  /** The node does not exist, is down, or lacks room. */
+  /** The node does not exist, is not up, or lacks room. */
   noRoom: number;
   /** A preemption: not enabled on this platform yet. */
   unsupported: number;
 }
 
+/** What a `trace` replay could not do as the trace said. */
+export interface TraceReplay {
+  /** Tasks with no placement in the trace (never ran there): not replayed. */
+  neverPlaced: number;
+  /** Placements on a node the cluster does not have: not replayed. */
+  unknownNode: number;
+  /** Placements that took a node beyond its capacity (replayed, as the trace did). */
+  overCommits: number;
+}
+
 export class Simulation {
   readonly cluster: Cluster;
   readonly conflicts: Conflicts = { notPending: 0, noRoom: 0, unsupported: 0 };
+  readonly traceReplay: TraceReplay = { neverPlaced: 0, unknownNode: 0, overCommits: 0 };
   /** Wait decisions by reason (task-rounds), counted when the options ask for reasons. */
   readonly waitReasons = Object.fromEntries(REASONS.map((r) => [r, 0])) as Record<Reason, number>;
   readonly unschedulableSample: string[] = [];
@@ -75,26 +106,34 @@ export class Simulation {
   evicted = 0;
   unschedulable = 0;
   rounds = 0;
+  /** Node records naming a node the cluster does not have (ignored). */
+  unknownNodeRecords = 0;
 
   private readonly engine: Engine;
   private readonly tasks = new TaskTable();
   private readonly pending: PendingQueue;
+  private readonly dependencies = new Dependencies();
   private readonly digest = new PlacementDigest();
   private readonly scheduler: Scheduler;
   private readonly strict: boolean;
+  private readonly traceMode: boolean;
   private readonly countReasons: boolean;
   private readonly onAttemptEnd: ((row: AttemptRow) => void) | undefined;
   private readonly ctx: DecideContext;
+  /** Node changes waiting for their event, by id (the event's payload). */
+  private readonly nodeChanges = new Map<number, NodeRecord>();
+  private nextChange = 0;
   private metricsOrNone: Metrics | undefined;
   private roundQueued = false;
   private nextOrdinal = 0;
-  private lastSubmit = -Infinity;
+  private lastTime = -Infinity;
   private lastEnd = -Infinity;
 
   constructor(nodes: readonly NodeSpec[], options: SimulationOptions) {
     this.cluster = new Cluster(nodes);
     this.scheduler = options.scheduler;
     this.strict = (options.queue ?? 'greedy') === 'strict-fifo';
+    this.traceMode = options.replay === 'trace';
     this.onAttemptEnd = options.onAttemptEnd;
     // Room for the live tasks of a large cell from the start: each growth rebuilds the heap.
     this.engine = new Engine((cls, payload) => this.dispatch(cls as EventClassValue, payload), 1 << 16);
@@ -121,11 +160,16 @@ export class Simulation {
     return this.pending.length;
   }
 
+  /** Tasks that arrived and wait for the tasks they depend on. */
+  get blockedCount(): number {
+    return this.dependencies.blockedCount;
+  }
+
   get runningCount(): number {
     return this.started - this.completed - this.evicted;
   }
 
-  /** The metrics, which start at the first submit. */
+  /** The metrics, which start at the first record. */
   get metrics(): Metrics | undefined {
     return this.metricsOrNone;
   }
@@ -135,29 +179,26 @@ export class Simulation {
     return this.lastEnd;
   }
 
-  /** Queues a task's arrival. Records must come in order of submit time. */
-  submit(record: TaskRecord): void {
-    if (record.submit < this.lastSubmit || record.submit < this.engine.now) {
-      throw new RangeError(`task ${record.id}: submit ${record.submit} µs comes before an earlier task's (${Math.max(this.lastSubmit, this.engine.now)} µs)`);
+  /** Takes the next record. Records must come in order of time. */
+  push(record: TraceRecord): void {
+    const time = record.kind === 'task' ? record.submit : record.time;
+    if (time < this.lastTime || time < this.engine.now) {
+      const what = record.kind === 'task' ? `task ${record.id}` : `node ${record.node}`;
+      throw new RangeError(`${what}: time ${time} µs comes before an earlier record's (${Math.max(this.lastTime, this.engine.now)} µs)`);
     }
-    this.lastSubmit = record.submit;
-    if (this.metricsOrNone === undefined) this.startMetrics(record.submit);
-    const slot = this.tasks.add(this.nextOrdinal++, record.id, record.submit, record.duration,
-      record.cpu, record.memory, record.gpu, record.priority);
-    this.engine.schedule(record.submit, EventClass.Submit, slot);
+    this.lastTime = time;
+    if (this.metricsOrNone === undefined) this.startMetrics(time);
+    if (record.kind === 'node') {
+      const id = this.nextChange++;
+      this.nodeChanges.set(id, record);
+      this.engine.schedule(time, NODE_EVENT[record.change], id);
+      return;
+    }
+    const slot = this.tasks.add(this.nextOrdinal++, record);
+    this.engine.schedule(time, EventClass.Submit, slot);
   }
 
-  /** Schedules a node failure at `time` (µs): its tasks are evicted and requeued. */
-  failNode(time: number, node: number): void {
-    this.engine.schedule(time, EventClass.NodeFail, this.checkNode(node));
-  }
-
-  /** Schedules a node's recovery at `time` (µs). */
-  recoverNode(time: number, node: number): void {
-    this.engine.schedule(time, EventClass.NodeRecover, this.checkNode(node));
-  }
-
-  /** Runs every event before `t` (µs): events at `t` may still be joined by more arrivals. */
+  /** Runs every event before `t` (µs): events at `t` may still be joined by more records. */
   runBefore(t: number): void {
     this.engine.runBefore(t);
   }
@@ -181,11 +222,16 @@ export class Simulation {
   }
 
   private dispatch(cls: EventClassValue, payload: number): void {
+    this.metricsOrNone!.advance(this.engine.now);
     switch (cls) {
       case EventClass.Finish: return this.onFinish(payload);
-      case EventClass.NodeFail: return this.onNodeFail(payload);
-      case EventClass.NodeRecover: return this.onNodeRecover(payload);
+      case EventClass.NodeFail:
+      case EventClass.NodeRecover:
+      case EventClass.NodeAdd:
+      case EventClass.NodeRemove:
+      case EventClass.NodeUpdate: return this.onNodeChange(payload);
       case EventClass.Submit: return this.onSubmit(payload);
+      case EventClass.TraceStart: return this.onTraceStart(payload);
       case EventClass.Round: return this.onRound();
       default: {
         const never: never = cls;
@@ -197,65 +243,143 @@ export class Simulation {
   private onSubmit(slot: number): void {
     const t = this.tasks;
     const m = this.metricsOrNone!;
-    m.advance(this.engine.now);
+    const record = t.record(slot);
     m.arrival(this.engine.now);
     this.submitted++;
-    const task = this.pendingTask(slot);
-    if (!this.cluster.couldEverFit(task)) {
+    if (this.traceMode) {
+      if (record.placed === undefined) {
+        this.traceReplay.neverPlaced++;
+        t.release(slot);
+        return;
+      }
+      t.state[slot] = TaskState.Pending;
+      m.add(Channel.pending, 1);
+      this.engine.schedule(Math.max(this.engine.now, record.placed.start), EventClass.TraceStart, slot);
+      return;
+    }
+    if (!this.cluster.couldEverFit(record)) {
+      // Larger than every node (whatever its status) as the cluster is now: reported, dropped.
       this.unschedulable++;
-      if (this.unschedulableSample.length < 10) this.unschedulableSample.push(t.names[slot]!);
+      if (this.unschedulableSample.length < 10) this.unschedulableSample.push(record.id);
+      if (record.job !== undefined) this.dependencies.join(record.job, record.group, record.groupSize);
       t.release(slot);
       return;
     }
+    if (record.job !== undefined && !this.dependencies.arrive(slot, record.job, record.group, record.groupSize, record.after)) {
+      t.state[slot] = TaskState.Blocked;
+      return;
+    }
+    this.enqueue(slot);
+  }
+
+  /** Puts an arrived task (or one whose dependencies are done) in the queue. */
+  private enqueue(slot: number): void {
+    const t = this.tasks;
     t.state[slot] = TaskState.Pending;
-    this.pending.arrive(task);
-    m.add(Channel.pending, 1);
+    t.submit[slot] = this.engine.now;
+    this.pending.arrive(this.pendingTask(slot));
+    this.metricsOrNone!.add(Channel.pending, 1);
     this.requestRound();
   }
 
   private onFinish(slot: number): void {
-    this.metricsOrNone!.advance(this.engine.now);
+    const record = this.tasks.record(slot);
     this.endAttempt(slot);
     this.completed++;
     this.tasks.release(slot);
+    if (record.job !== undefined) for (const waiting of this.dependencies.finished(record.job, record.group)) this.enqueue(waiting);
     if (this.pending.length > 0) this.requestRound();
   }
 
-  private onNodeFail(node: number): void {
-    if (this.cluster.status(nodeId(node)) === 'down') return;
-    const m = this.metricsOrNone;
-    m?.advance(this.engine.now);
-    for (const task of this.cluster.tasksOn(nodeId(node))) {
-      this.engine.cancel(this.tasks.finishEvent[task]! as EventId);
-      this.endAttempt(task);
-      this.evicted++;
-      this.tasks.state[task] = TaskState.Pending;
-      this.pending.requeue(this.pendingTask(task));
-      m?.add(Channel.pending, 1);
+  private onTraceStart(slot: number): void {
+    const t = this.tasks;
+    const node = this.cluster.indexOf(t.record(slot).placed!.node);
+    if (node === undefined) {
+      this.traceReplay.unknownNode++;
+      this.metricsOrNone!.add(Channel.pending, -1);
+      t.release(slot);
+      return;
     }
-    this.changeStatus(node, 'down');
+    this.start(slot, node);
+    if (this.cluster.overCommitted(node)) this.traceReplay.overCommits++;
+  }
+
+  private onNodeChange(id: number): void {
+    const change = this.nodeChanges.get(id)!;
+    this.nodeChanges.delete(id);
+    const node = this.cluster.indexOf(change.node);
+    if (node === undefined) {
+      this.unknownNodeRecords++;
+      return;
+    }
+    const status = this.cluster.status(nodeId(node));
+    switch (change.change) {
+      case 'fail':
+        if (status === 'up') this.takeDown(node, 'down');
+        break;
+      case 'remove':
+        if (status !== 'absent') this.takeDown(node, 'absent');
+        break;
+      case 'recover':
+        if (status === 'down') this.bringUp(node);
+        break;
+      case 'add':
+        if (change.capacity) this.resize(node, change.capacity);
+        if (status !== 'up') this.bringUp(node);
+        break;
+      case 'update':
+        if (change.capacity) this.resize(node, change.capacity);
+        break;
+    }
     if (this.pending.length > 0) this.requestRound();
   }
 
-  private onNodeRecover(node: number): void {
-    if (this.cluster.status(nodeId(node)) === 'up') return;
-    this.metricsOrNone?.advance(this.engine.now);
-    this.changeStatus(node, 'up');
-    if (this.pending.length > 0) this.requestRound();
-  }
-
-  private changeStatus(node: number, status: 'up' | 'down'): void {
-    const sign = status === 'up' ? 1 : -1;
-    const id = nodeId(node);
-    const m = this.metricsOrNone;
-    m?.add(Channel.capCpu, sign * this.cluster.capacity(id, 'cpu'));
-    m?.add(Channel.capMemory, sign * this.cluster.capacity(id, 'memory'));
-    m?.add(Channel.capGpu, sign * this.cluster.capacity(id, 'gpu'));
+  /** A node fails or leaves: its tasks are evicted and requeued (not in trace mode). */
+  private takeDown(node: number, status: 'down' | 'absent'): void {
+    if (!this.traceMode) for (const task of this.cluster.tasksOn(nodeId(node))) this.evict(task);
+    this.countCapacity(node, -1);
     this.cluster.setStatus(node, status);
   }
 
+  private bringUp(node: number): void {
+    this.cluster.setStatus(node, 'up');
+    this.countCapacity(node, 1);
+  }
+
+  /** A new capacity; tasks that no longer fit are evicted, latest started first. */
+  private resize(node: number, capacity: NonNullable<NodeRecord['capacity']>): void {
+    const up = this.cluster.status(nodeId(node)) === 'up';
+    if (up) this.countCapacity(node, -1);
+    this.cluster.setCapacity(node, capacity.cpu, capacity.memory, capacity.gpu);
+    if (up) this.countCapacity(node, 1);
+    if (this.traceMode) return;
+    const latestFirst = this.cluster.tasksOn(nodeId(node)).sort((a, b) => this.tasks.start[b]! - this.tasks.start[a]!);
+    for (const task of latestFirst) {
+      if (!this.cluster.overCommitted(node)) break;
+      this.evict(task);
+    }
+  }
+
+  private countCapacity(node: number, sign: number): void {
+    const id = nodeId(node);
+    const m = this.metricsOrNone!;
+    m.add(Channel.capCpu, sign * this.cluster.capacity(id, 'cpu'));
+    m.add(Channel.capMemory, sign * this.cluster.capacity(id, 'memory'));
+    m.add(Channel.capGpu, sign * this.cluster.capacity(id, 'gpu'));
+  }
+
+  /** Takes a running task off its node and puts it back in the queue at its place. */
+  private evict(slot: number): void {
+    this.engine.cancel(this.tasks.finishEvent[slot]! as EventId);
+    this.endAttempt(slot);
+    this.evicted++;
+    this.tasks.state[slot] = TaskState.Pending;
+    this.pending.requeue(this.pendingTask(slot));
+    this.metricsOrNone!.add(Channel.pending, 1);
+  }
+
   private requestRound(): void {
-    if (this.roundQueued) return;
+    if (this.roundQueued || this.traceMode) return;
     this.roundQueued = true;
     this.engine.schedule(this.engine.now, EventClass.Round, 0);
   }
@@ -304,16 +428,28 @@ export class Simulation {
       this.conflicts.notPending++;
       return false;
     }
-    const cpu = t.cpu[slot]!, memory = t.memory[slot]!, gpu = t.gpu[slot]!;
     if (!(Number.isInteger(node) && node >= 0 && node < this.cluster.nodeCount) ||
-        !this.cluster.hasRoom(node, cpu, memory, gpu)) {
+        !this.cluster.hasRoom(node, t.cpu[slot]!, t.memory[slot]!, t.gpu[slot]!) ||
+        !this.meetsConstraints(slot, node)) {
       this.conflicts.noRoom++;
       return false;
     }
+    this.start(slot, node);
+    return true;
+  }
+
+  private meetsConstraints(slot: number, node: NodeId): boolean {
+    const constraints = this.tasks.record(slot).constraints;
+    return constraints === undefined || satisfiesAll(this.cluster.labels(node), constraints);
+  }
+
+  /** Starts a pending task on a node now. */
+  private start(slot: number, node: number): void {
+    const t = this.tasks;
+    const cpu = t.cpu[slot]!, memory = t.memory[slot]!, gpu = t.gpu[slot]!;
     const now = this.engine.now;
     const m = this.metricsOrNone!;
-    m.advance(now);
-    if (this.cluster.taskCount(node) === 0) m.add(Channel.activeNodes, 1);
+    if (this.cluster.taskCount(nodeId(node)) === 0) m.add(Channel.activeNodes, 1);
     this.cluster.place(node, slot, cpu, memory, gpu);
     t.state[slot] = TaskState.Running;
     t.node[slot] = node;
@@ -326,7 +462,6 @@ export class Simulation {
     m.add(Channel.running, 1);
     m.waits.record(now - t.submit[slot]!);
     this.started++;
-    return true;
   }
 
   /** Takes a running task off its node and logs the attempt. Metrics are advanced already. */
@@ -344,7 +479,7 @@ export class Simulation {
     m.add(Channel.running, -1);
     this.digest.add(t.ordinal[slot]!, node, t.start[slot]!, now);
     this.onAttemptEnd?.({
-      task: t.names[slot]!, node: this.cluster.nodeName(nodeId(node)), submit: t.submit[slot]!, start: t.start[slot]!, end: now,
+      task: t.record(slot).id, node: this.cluster.nodeName(nodeId(node)), submit: t.submit[slot]!, start: t.start[slot]!, end: now,
     });
     t.node[slot] = -1;
     t.finishEvent[slot] = -1;
@@ -353,16 +488,12 @@ export class Simulation {
 
   private pendingTask(slot: number): PendingTask {
     const t = this.tasks;
+    const record: TaskRecord = t.record(slot);
     return {
-      id: taskId(slot), name: t.names[slot]!, cpu: t.cpu[slot]!, memory: t.memory[slot]!, gpu: t.gpu[slot]!,
+      id: taskId(slot), name: record.id, cpu: t.cpu[slot]!, memory: t.memory[slot]!, gpu: t.gpu[slot]!,
       priority: t.priority[slot]!, submit: t.submit[slot]!,
+      ...(record.constraints && { constraints: record.constraints }),
+      ...(record.estimate !== undefined && { estimate: record.estimate }),
     };
-  }
-
-  private checkNode(node: number): number {
-    if (!(Number.isInteger(node) && node >= 0 && node < this.cluster.nodeCount)) {
-      throw new RangeError(`no node ${node}: the cluster has nodes 0..${this.cluster.nodeCount - 1}`);
-    }
-    return node;
   }
 }

@@ -3,7 +3,7 @@
 
 import type { Reason } from '../schedulers/contract.ts';
 import { Channel, type Metrics } from './metrics.ts';
-import type { Conflicts, QueueDiscipline, Simulation } from './simulation.ts';
+import type { Conflicts, QueueDiscipline, ReplayMode, Simulation, TraceReplay } from './simulation.ts';
 import { seconds } from './units.ts';
 
 /** Everything needed to repeat a run. */
@@ -13,6 +13,7 @@ export interface RunRecord {
   readonly schedulerOptions: Readonly<Record<string, string | number | boolean>>;
   readonly seed: number;
   readonly queue: QueueDiscipline;
+  readonly replay: ReplayMode;
   readonly cluster:
     | { readonly file: string; readonly sha256: string; readonly nodes: number }
     | { readonly preset: string; readonly nodes: number };
@@ -37,6 +38,8 @@ export interface Summary {
     readonly running: number;
     readonly unschedulable: number;
     readonly evicted: number;
+    /** Waiting, at the end, for tasks they depend on. */
+    readonly blocked: number;
   };
   readonly wait: { readonly mean: number; readonly p50: number; readonly p95: number; readonly p99: number; readonly max: number };
   /** Time-weighted shares of capacity (of up nodes) allocated, over the measurement window. */
@@ -55,6 +58,10 @@ export interface Summary {
   /** Wait decisions (task-rounds) by reason; null unless the run asked for reasons (--reasons). */
   readonly waitReasons: Readonly<Record<Reason, number>> | null;
   readonly unschedulableSample: readonly string[];
+  /** With --replay trace: what could not be replayed as the trace said; else null. */
+  readonly traceReplay: TraceReplay | null;
+  /** Node changes in the trace naming a node the cluster does not have. */
+  readonly unknownNodeRecords: number;
   readonly wallSeconds: number;
   readonly eventsPerSecond: number;
   readonly tasksPerSecond: number;
@@ -88,6 +95,7 @@ export function summarize(sim: Simulation, digest: string, record: RunRecord, wa
       running: sim.runningCount,
       unschedulable: sim.unschedulable,
       evicted: sim.evicted,
+      blocked: sim.blockedCount,
     },
     wait: {
       mean: round6(seconds(waits?.mean ?? 0)),
@@ -111,6 +119,8 @@ export function summarize(sim: Simulation, digest: string, record: RunRecord, wa
     conflicts: { ...sim.conflicts },
     waitReasons: reasons ? { ...sim.waitReasons } : null,
     unschedulableSample: [...sim.unschedulableSample],
+    traceReplay: record.replay === 'trace' ? { ...sim.traceReplay } : null,
+    unknownNodeRecords: sim.unknownNodeRecords,
     wallSeconds: round6(wallSeconds),
     eventsPerSecond: wallSeconds > 0 ? Math.round(sim.events / wallSeconds) : 0,
     tasksPerSecond: wallSeconds > 0 ? Math.round(sim.submitted / wallSeconds) : 0,

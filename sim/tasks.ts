@@ -1,6 +1,9 @@
 // Live tasks (submitted and not yet ended) as a struct of arrays indexed by a slot number,
 // which is the TaskId a scheduler sees. Slots are reused once a task ends, so memory grows
-// with the number of live tasks, not with the length of the trace.
+// with the number of live tasks, not with the length of the trace. The numbers the hot path
+// reads are in typed arrays; the rest stays on the task's record, kept while the task lives.
+
+import type { TaskRecord } from '../traces/record.ts';
 
 export const TaskState = {
   Free: 0,
@@ -8,6 +11,8 @@ export const TaskState = {
   Arriving: 1,
   Pending: 2,
   Running: 3,
+  /** Arrived, waiting for the tasks it depends on. */
+  Blocked: 4,
 } as const;
 
 export class TaskTable {
@@ -22,7 +27,7 @@ export class TaskTable {
   node = new Int32Array(0);
   finishEvent = new Int32Array(0);
   state = new Uint8Array(0);
-  names: string[] = [];
+  records: (TaskRecord | undefined)[] = [];
 
   private freeSlots = new Int32Array(0);
   private freeCount = 0;
@@ -41,21 +46,18 @@ export class TaskTable {
     return this.used;
   }
 
-  add(
-    ordinal: number, name: string, submit: number, duration: number,
-    cpu: number, memory: number, gpu: number, priority: number,
-  ): number {
+  add(ordinal: number, record: TaskRecord): number {
     if (this.freeCount === 0) this.grow(this.capacity * 2);
     const slot = this.freeSlots[--this.freeCount]!;
     this.used++;
     this.ordinal[slot] = ordinal;
-    this.names[slot] = name;
-    this.submit[slot] = submit;
-    this.duration[slot] = duration;
-    this.cpu[slot] = cpu;
-    this.memory[slot] = memory;
-    this.gpu[slot] = gpu;
-    this.priority[slot] = priority;
+    this.records[slot] = record;
+    this.submit[slot] = record.submit;
+    this.duration[slot] = record.duration;
+    this.cpu[slot] = record.cpu;
+    this.memory[slot] = record.memory;
+    this.gpu[slot] = record.gpu;
+    this.priority[slot] = record.priority;
     this.node[slot] = -1;
     this.finishEvent[slot] = -1;
     this.start[slot] = -1;
@@ -63,9 +65,14 @@ export class TaskTable {
     return slot;
   }
 
+  /** The task's record (live tasks only). */
+  record(slot: number): TaskRecord {
+    return this.records[slot]!;
+  }
+
   release(slot: number): void {
     this.state[slot] = TaskState.Free;
-    this.names[slot] = '';
+    this.records[slot] = undefined;
     this.freeSlots[this.freeCount++] = slot;
     this.used--;
   }

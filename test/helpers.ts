@@ -4,7 +4,7 @@ import { expandGroups, type NodeGroup, type NodeSpec } from '../sim/cluster-file
 import { Simulation, type AttemptRow, type QueueDiscipline } from '../sim/simulation.ts';
 import { MIB_PER_GIB, MILLI_PER_CORE, MILLI_PER_GPU, secondsToMicros } from '../sim/units.ts';
 import type { Scheduler } from '../schedulers/contract.ts';
-import type { TaskRecord } from '../traces/record.ts';
+import { timeOf, type NodeChange, type TaskRecord, type TraceRecord } from '../traces/record.ts';
 
 /** A task in file units (seconds, cores, GiB, GPUs). */
 export function task(
@@ -12,7 +12,7 @@ export function task(
   extra: { gpu?: number; priority?: number } = {},
 ): TaskRecord {
   return {
-    id, submit: secondsToMicros(submit), duration: secondsToMicros(duration),
+    kind: 'task', id, submit: secondsToMicros(submit), duration: secondsToMicros(duration),
     cpu: Math.round(cpu * MILLI_PER_CORE), memory: Math.round(memory * MIB_PER_GIB),
     gpu: Math.round((extra.gpu ?? 0) * MILLI_PER_GPU), priority: extra.priority ?? 0,
   };
@@ -25,7 +25,9 @@ export function nodes(groups: NodeGroup[]): NodeSpec[] {
 export interface NodeEventAt {
   readonly time: number; // seconds
   readonly node: number;
-  readonly kind: 'fail' | 'recover';
+  readonly kind: NodeChange;
+  /** Base units, for `update`. */
+  readonly capacity?: { readonly cpu: number; readonly memory: number; readonly gpu: number };
 }
 
 export interface SimOutcome {
@@ -44,21 +46,23 @@ export function simulate(
     scheduler, seed: opts.seed ?? 1, queue: opts.queue ?? 'greedy', reasons: opts.reasons ?? false,
     onAttemptEnd: (row) => rows.push(row),
   });
-  for (const e of opts.nodeEvents ?? []) {
-    if (e.kind === 'fail') sim.failNode(secondsToMicros(e.time), e.node);
-    else sim.recoverNode(secondsToMicros(e.time), e.node);
-  }
-  for (const r of records) sim.submit(r);
+  // Records in time order, node changes before tasks at equal times (the stable sort keeps that).
+  const changes: TraceRecord[] = (opts.nodeEvents ?? []).map((e) => ({
+    kind: 'node', time: secondsToMicros(e.time), node: cluster[e.node]!.name, change: e.kind, ...(e.capacity && { capacity: e.capacity }),
+  }));
+  for (const r of [...changes, ...records].sort((a, b) => timeOf(a) - timeOf(b))) sim.push(r);
   sim.run();
   return { sim, rows, digest: sim.finishDigest() };
 }
 
 /**
  * Checks that no node ever holds more than its capacity of any resource: at every instant,
- * with the attempts that end at an instant released before those that start then.
- * Returns a description of the first violation, or undefined.
+ * with the attempts that end at an instant released before those that start then, and the
+ * capacity a node has then (after `update` events). Returns the first violation, or undefined.
  */
-export function overCommit(cluster: readonly NodeSpec[], records: readonly TaskRecord[], rows: readonly AttemptRow[]): string | undefined {
+export function overCommit(
+  cluster: readonly NodeSpec[], records: readonly TaskRecord[], rows: readonly AttemptRow[], nodeEvents: readonly NodeEventAt[] = [],
+): string | undefined {
   const byId = new Map(records.map((r) => [r.id, r]));
   const byNode = new Map<string, { t: number; sign: number; r: TaskRecord }[]>();
   for (const row of rows) {
@@ -68,18 +72,27 @@ export function overCommit(cluster: readonly NodeSpec[], records: readonly TaskR
     list.push({ t: row.start, sign: 1, r }, { t: row.end, sign: -1, r });
     byNode.set(row.node, list);
   }
-  const spec = new Map(cluster.map((n) => [n.name, n]));
+  const spec = new Map(cluster.map((n, i) => [n.name, i]));
   for (const [name, events] of byNode) {
-    const n = spec.get(name);
-    if (!n) return `attempt on unknown node ${name}`;
+    const index = spec.get(name);
+    if (index === undefined) return `attempt on unknown node ${name}`;
     events.sort((a, b) => a.t - b.t || a.sign - b.sign);
+    const resizes = nodeEvents.filter((e) => e.node === index && e.capacity).map((e) => ({ t: secondsToMicros(e.time), cap: e.capacity! }));
+    let cap: { cpu: number; memory: number; gpu: number } = cluster[index]!;
     let cpu = 0, memory = 0, gpu = 0;
-    for (const e of events) {
-      cpu += e.sign * e.r.cpu;
-      memory += e.sign * e.r.memory;
-      gpu += e.sign * e.r.gpu;
-      if (cpu > n.cpu || memory > n.memory || gpu > n.gpu) {
-        return `node ${name} over capacity at ${e.t} µs: cpu ${cpu}/${n.cpu}, memory ${memory}/${n.memory}, gpu ${gpu}/${n.gpu}`;
+    // Instant by instant: the attempts that end, then a new capacity, then the attempts that start.
+    for (let i = 0; i < events.length;) {
+      const t = events[i]!.t;
+      for (; i < events.length && events[i]!.t === t; i++) {
+        const e = events[i]!;
+        if (e.sign > 0) while (resizes.length > 0 && resizes[0]!.t <= t) cap = resizes.shift()!.cap;
+        cpu += e.sign * e.r.cpu;
+        memory += e.sign * e.r.memory;
+        gpu += e.sign * e.r.gpu;
+      }
+      while (resizes.length > 0 && resizes[0]!.t <= t) cap = resizes.shift()!.cap;
+      if (cpu > cap.cpu || memory > cap.memory || gpu > cap.gpu) {
+        return `node ${name} over capacity at ${t} µs: cpu ${cpu}/${cap.cpu}, memory ${memory}/${cap.memory}, gpu ${gpu}/${cap.gpu}`;
       }
     }
   }

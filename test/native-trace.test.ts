@@ -17,7 +17,7 @@ function file(name: string, content: string | Buffer): string {
 
 async function readAll(path: string): Promise<TaskRecord[]> {
   const out: TaskRecord[] = [];
-  for await (const batch of readNativeTrace(path, 2).source) out.push(...batch);
+  for await (const batch of readNativeTrace(path, 2).source) for (const r of batch) if (r.kind === 'task') out.push(r);
   return out;
 }
 
@@ -40,9 +40,9 @@ describe('native trace', () => {
   it('reads CSV in base units, with optional and unknown columns', async () => {
     const rows = await readAll(file('t.csv', CSV));
     expect(rows).toEqual([
-      { id: 'a', submit: 0, duration: 10_500_000, cpu: 250, memory: 1536, gpu: 0, priority: 3, job: 'j1', user: 'alice' },
-      { id: 'b', submit: 1, duration: 0, cpu: 2000, memory: 1, gpu: 500, priority: 0, job: 'j1' },
-      { id: 'c,1', submit: 7_000_000, duration: 1_000_000, cpu: 1000, memory: 1024, gpu: 1000, priority: -2, user: 'bob' },
+      { kind: 'task', id: 'a', submit: 0, duration: 10_500_000, cpu: 250, memory: 1536, gpu: 0, priority: 3, job: 'j1', user: 'alice' },
+      { kind: 'task', id: 'b', submit: 1, duration: 0, cpu: 2000, memory: 1, gpu: 500, priority: 0, job: 'j1' },
+      { kind: 'task', id: 'c,1', submit: 7_000_000, duration: 1_000_000, cpu: 1000, memory: 1024, gpu: 1000, priority: -2, user: 'bob' },
     ]);
   });
 

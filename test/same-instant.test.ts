@@ -12,11 +12,11 @@ const starts = (rows: { task: string; start: number }[]) =>
   Object.fromEntries(rows.map((r) => [r.task, r.start / 1e6]));
 
 describe('same-instant order', () => {
-  it('is written once: finishes, then node failures and recoveries, then submits, then the round', () => {
-    expect(EventClass.Finish).toBeLessThan(EventClass.NodeFail);
-    expect(EventClass.NodeFail).toBeLessThan(EventClass.NodeRecover);
-    expect(EventClass.NodeRecover).toBeLessThan(EventClass.Submit);
-    expect(EventClass.Submit).toBeLessThan(EventClass.Round);
+  it('is written once: finishes, then node events (fail, recover, add, remove, update), then submits, then the round', () => {
+    const order = [EventClass.Finish, EventClass.NodeFail, EventClass.NodeRecover, EventClass.NodeAdd, EventClass.NodeRemove,
+      EventClass.NodeUpdate, EventClass.Submit, EventClass.TraceStart, EventClass.Round];
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(new Set(order).size).toBe(Object.keys(EventClass).length);
   });
 
   it('applies a finish before a submit at the same instant, so the arrival can use the room', () => {

@@ -52,6 +52,7 @@ export class RowReader {
     const level = priority === undefined ? 0 : this.number(priority, line, 'priority', PRIORITY);
     if (!Number.isInteger(level)) throw this.error(line, 'priority', `expected a whole number; got ${quote(priority)}`);
     const record: { -readonly [K in keyof TaskRecord]: TaskRecord[K] } = {
+      kind: 'task',
       id: typeof id === 'string' ? id.trim() : String(id),
       submit: micros,
       duration: secondsToMicros(this.number(duration, line, 'duration', SECONDS)),

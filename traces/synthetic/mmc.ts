@@ -35,6 +35,6 @@ export function* mmcWorkload(opts: MmcOptions): Generator<TaskRecord> {
   for (let i = 0; i < opts.tasks; i++) {
     t += exponential(arrivals, rate);
     const duration = Math.max(1, Math.round(exponential(services, 1 / meanService) * MICROS_PER_SECOND));
-    yield { id: `task-${i}`, submit: Math.round(t * MICROS_PER_SECOND), duration, cpu: MILLI_PER_CORE, memory: 0, gpu: 0, priority: 0 };
+    yield { kind: 'task', id: `task-${i}`, submit: Math.round(t * MICROS_PER_SECOND), duration, cpu: MILLI_PER_CORE, memory: 0, gpu: 0, priority: 0 };
   }
 }

@@ -200,7 +200,7 @@ class Model {
     for (let k = 0; k < size; k++) {
       const seconds = running ? this.remaining(band) : this.duration(band);
       const duration = Math.max(1, Math.round(seconds * 64)) * TICK_MICROS;
-      yield { submit, duration, cpu, memory, gpu, priority, job: `job-${index}`, user };
+      yield { kind: 'task', submit, duration, cpu, memory, gpu, priority, job: `job-${index}`, user };
     }
   }
 
