@@ -8,7 +8,7 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-export type Flags = Record<string, string | boolean | undefined>;
+export type Flags = Record<string, string | boolean | string[] | undefined>;
 
 export function parseFlags(args: string[], options: NonNullable<ParseArgsConfig['options']>, positionals = 0): { flags: Flags; positionals: string[] } {
   let parsed;

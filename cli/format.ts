@@ -16,20 +16,37 @@ export function compact(n: number): string {
 
 /** Seconds as "0.25 s", "12 s", "3 m 20 s", "2 h 5 m", "1 d 4 h". */
 export function duration(s: number): string {
-  if (s < 10) return `${Number(s.toPrecision(2))} s`;
-  if (s < 60) return `${Math.round(s)} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} m ${Math.round(s % 60)} s`;
-  if (s < 86400) return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} m`;
-  return `${Math.floor(s / 86400)} d ${Math.round((s % 86400) / 3600)} h`;
+  if (s < 9.5) return `${Number(s.toPrecision(2))} s`;
+  if (s < 59.5) return `${Math.round(s)} s`;
+  // Round to the smaller unit first, so that 59.6 s reads 1 m 0 s, not 0 m 60 s.
+  if (s < 3600) {
+    const total = Math.round(s);
+    return total < 3600 ? `${Math.floor(total / 60)} m ${total % 60} s` : '1 h 0 m';
+  }
+  if (s < 86400) {
+    const total = Math.round(s / 60);
+    return total < 1440 ? `${Math.floor(total / 60)} h ${total % 60} m` : '1 d 0 h';
+  }
+  const hours = Math.round(s / 3600);
+  return `${Math.floor(hours / 24)} d ${hours % 24} h`;
 }
 
 const percent = (x: number): string => `${(100 * x).toFixed(1)} %`;
 
+function fileList(files: readonly { path: string }[]): string {
+  return files.length <= 2 ? files.map((f) => f.path).join(', ') : `${files[0]!.path} and ${files.length - 1} more files`;
+}
+
 export function formatSummary(s: Summary): string {
   const r = s.run;
   const nodes = `${thousands(r.cluster.nodes)} node${r.cluster.nodes === 1 ? '' : 's'}`;
-  const cluster = 'file' in r.cluster ? `${nodes} from ${r.cluster.file}` : `${nodes} (preset ${r.cluster.preset})`;
-  const workload = 'trace' in r.workload ? `${r.workload.trace} (${r.workload.format})` : `${r.workload.preset}: ${thousands(r.workload.tasks)} tasks at load ${r.workload.load}`;
+  const rc = r.cluster, rw = r.workload;
+  const cluster = 'preset' in rc ? `${nodes} (preset ${rc.preset})`
+    : rc.files.length === 0 ? `${nodes} (${rc.format})`
+      : `${nodes} from ${fileList(rc.files)} (${rc.format}${rc.changes ? `, ${thousands(rc.changes)} changes` : ''})`;
+  const workload = 'preset' in rw ? `${rw.preset}: ${thousands(rw.tasks)} tasks at load ${rw.load}`
+    : `${fileList(rw.files)} (${rw.format}): ${thousands(rw.rows)} rows${rw.skippedRows ? `, ${thousands(rw.skippedRows)} malformed passed over` : ''}` +
+      Object.entries(rw.leftOut).map(([why, n]) => `, ${thousands(n)} left out (${why})`).join('');
   const t = s.tasks;
   const w = s.wait;
   const u = s.utilization;
@@ -43,7 +60,7 @@ export function formatSummary(s: Summary): string {
       `${t.blocked ? ` · ${thousands(t.blocked)} blocked` : ''}`,
     `wait      mean ${duration(w.mean)} · p50 ${duration(w.p50)} · p95 ${duration(w.p95)} · p99 ${duration(w.p99)} · max ${duration(w.max)}`,
     ...(s.waitReasons ? [waiting(s.waitReasons)] : []),
-    `util      cpu ${percent(u.cpu)} · memory ${percent(u.memory)}${u.gpu === null ? '' : ` · gpu ${percent(u.gpu)}`}` +
+    `util      cpu ${percent(u.cpu)}${u.memory === null ? '' : ` · memory ${percent(u.memory)}`}${u.gpu === null ? '' : ` · gpu ${percent(u.gpu)}`}` +
       `   (time-weighted from ${duration(s.window.start)} to ${duration(s.window.end)})`,
     `nodes     ${s.activeNodes.mean.toFixed(1)} of ${thousands(s.nodes)} active on average · peak ${thousands(s.activeNodes.peak)} · ` +
       `${thousands(s.activeNodeHours)} active node-hours`,

@@ -1,6 +1,7 @@
 // `berth sim`: one run, a readable summary, and with --out the files of the design.
 
-import { QUEUE_DISCIPLINES } from '../sim/simulation.ts';
+import { QUEUE_DISCIPLINES, REPLAY_MODES } from '../sim/simulation.ts';
+import { CLUSTER_FORMATS, TRACE_FORMATS } from '../traces/formats/index.ts';
 import { runSimulation, type ClusterSpec, type RunSpec, type WorkloadSpec } from '../sim/run.ts';
 import { DEFAULT_WORKLOAD, WORKLOADS, workloadPreset } from '../traces/synthetic/presets.ts';
 import { builtinSchedulers } from '../schedulers/registry.ts';
@@ -8,34 +9,47 @@ import { UsageError, choiceFlag, exclusive, numberFlag, parseFlags, stringFlag, 
 import { formatSummary } from './format.ts';
 import { progressLine } from './progress.ts';
 
-export const SIM_HELP = `usage: berth sim [--cluster FILE | --nodes N]
-                 [--trace FILE [--format berth] | --workload NAME [--tasks N] [--load L]]
+export const SIM_HELP = `usage: berth sim [--cluster FILE… [--cluster-format F] | --nodes N]
+                 [--trace FILE… --format F [--replay reschedule|trace] [--skip-bad-rows] | --workload NAME [--tasks N] [--load L]]
                  [--scheduler NAME|./policy.ts] [--seed N] [--queue greedy|strict-fifo]
-                 [--out DIR] [--reasons] [--json] [--quiet]
+                 [--scale-cpu CORES] [--scale-memory GIB] [--out DIR] [--reasons] [--json] [--quiet]
 
 Runs one simulation and prints a summary. With no arguments it runs the embedded default:
 the '${DEFAULT_WORKLOAD}' workload on its own cell of ${workloadPreset(DEFAULT_WORKLOAD).defaultNodes} nodes.
 
-  --cluster FILE     cluster file (YAML or JSON); without it, the workload preset's own cell
-  --nodes N          size of that cell (default: the preset's)
-  --trace FILE       native trace, CSV or JSON Lines, optionally gzipped
-  --format F         trace format (berth)
-  --workload NAME    synthetic workload: ${[...WORKLOADS.keys()].join(', ')} (default ${DEFAULT_WORKLOAD})
-  --tasks N          tasks to generate
-  --load L           offered load as a fraction of the cluster's capacity
-  --scheduler S      ${builtinSchedulers().map((s) => s.name).join(', ')}, or a module path (default first-fit)
-  --seed N           run seed (default 1)
-  --queue Q          greedy (default: go on past a task that fits nowhere) or strict-fifo
-  --out DIR          write summary.json, placements.csv and timeseries.csv there
-  --reasons          count why tasks wait (by reason) in the summary; slower when many wait
-  --json             print summary.json to stdout instead of the text summary
-  --quiet            no progress display`;
+  --cluster FILE       the machines: a cluster file, or a trace's machine table (repeat, or give
+                       a folder or a glob, for several files); without it, the workload preset's
+                       own cell, or the machines an SWF log's header describes
+  --cluster-format F   ${CLUSTER_FORMATS.join(', ')} (default berth)
+  --nodes N            size of the preset's cell (default: the preset's)
+  --trace FILE         a trace: files, folders or globs (part-*.csv.gz), gzipped or not
+  --format F           ${TRACE_FORMATS.join(', ')} (default berth)
+  --replay MODE        reschedule (default: the scheduler places every task) or trace (tasks run
+                       where and when the trace says: its own placement, as a baseline)
+  --skip-bad-rows      pass over malformed rows, counting them, instead of stopping
+  --scale-cpu CORES    what 1.0 (Google) is worth in cores
+  --scale-memory GIB   what 1.0 (Google), or 100 (Alibaba), of memory is worth in GiB
+  --workload NAME      synthetic workload: ${[...WORKLOADS.keys()].join(', ')} (default ${DEFAULT_WORKLOAD})
+  --tasks N            tasks to generate
+  --load L             offered load as a fraction of the cluster's capacity
+  --scheduler S        ${builtinSchedulers().map((s) => s.name).join(', ')}, or a module path (default first-fit)
+  --seed N             run seed (default 1)
+  --queue Q            greedy (default: go on past a task that fits nowhere) or strict-fifo
+  --out DIR            write summary.json, placements.csv and timeseries.csv there
+  --reasons            count why tasks wait (by reason) in the summary; slower when many wait
+  --json               print summary.json to stdout instead of the text summary
+  --quiet              no progress display`;
 
 const OPTIONS = {
-  cluster: { type: 'string' },
+  cluster: { type: 'string', multiple: true },
+  'cluster-format': { type: 'string' },
   nodes: { type: 'string' },
-  trace: { type: 'string' },
+  trace: { type: 'string', multiple: true },
   format: { type: 'string' },
+  replay: { type: 'string' },
+  'skip-bad-rows': { type: 'boolean' },
+  'scale-cpu': { type: 'string' },
+  'scale-memory': { type: 'string' },
   workload: { type: 'string' },
   tasks: { type: 'string' },
   load: { type: 'string' },
@@ -76,34 +90,48 @@ export async function simCommand(args: string[]): Promise<void> {
 export function simSpec(flags: Flags): RunSpec {
   exclusive(flags, 'trace', 'workload');
   exclusive(flags, 'cluster', 'nodes');
-  const trace = stringFlag(flags, 'trace');
+  const traces = listFlag(flags, 'trace');
+  const clusters = listFlag(flags, 'cluster');
   for (const f of ['tasks', 'load'] as const) {
-    if (trace !== undefined && flags[f] !== undefined) throw new UsageError(`--${f} goes with --workload, not with --trace`);
+    if (traces && flags[f] !== undefined) throw new UsageError(`--${f} goes with --workload, not with --trace`);
   }
-  if (trace === undefined && flags.format !== undefined) throw new UsageError('--format goes with --trace');
-  const file = stringFlag(flags, 'cluster');
-  if (trace !== undefined && file === undefined) throw new UsageError('--trace needs --cluster FILE: a trace does not say which nodes it ran on');
+  for (const f of ['format', 'replay', 'skip-bad-rows'] as const) {
+    if (!traces && flags[f] !== undefined) throw new UsageError(`--${f} goes with --trace`);
+  }
+  if (!clusters && flags['cluster-format'] !== undefined) throw new UsageError('--cluster-format goes with --cluster');
 
-  let workload: WorkloadSpec;
   const presetName = stringFlag(flags, 'workload') ?? DEFAULT_WORKLOAD;
   const preset = workloadPreset(presetName);
-  if (trace !== undefined) {
-    workload = { trace, format: choiceFlag(flags, 'format', ['berth'] as const) ?? 'berth' };
-  } else {
-    workload = {
+  const format = choiceFlag(flags, 'format', TRACE_FORMATS) ?? 'berth';
+  const workload: WorkloadSpec = traces
+    ? { files: traces, format, ...(flags['skip-bad-rows'] === true && { skipBadRows: true }) }
+    : {
       preset: presetName,
       tasks: numberFlag(flags, 'tasks', { integer: true, min: 1, max: 1e10 }) ?? preset.defaultTasks,
       load: numberFlag(flags, 'load', { min: 0, exclusiveMin: true, max: 100 }) ?? preset.defaultLoad,
     };
-  }
-  const cluster: ClusterSpec = file !== undefined
-    ? { file }
-    : { preset: presetName, nodes: numberFlag(flags, 'nodes', { integer: true, min: 1, max: 1e7 }) ?? preset.defaultNodes };
+  let cluster: ClusterSpec;
+  if (clusters) cluster = { files: clusters, format: choiceFlag(flags, 'cluster-format', CLUSTER_FORMATS) ?? 'berth' };
+  else if (!traces) cluster = { preset: presetName, nodes: numberFlag(flags, 'nodes', { integer: true, min: 1, max: 1e7 }) ?? preset.defaultNodes };
+  else if (format === 'swf') cluster = { fromTrace: true };
+  else throw new UsageError(`--trace needs --cluster: a ${format} trace does not describe the machines it ran on (only SWF logs do)`);
+  const scaleCpu = numberFlag(flags, 'scale-cpu', { min: 0, exclusiveMin: true, max: 1e6 });
+  const scaleMemory = numberFlag(flags, 'scale-memory', { min: 0, exclusiveMin: true, max: 1e9 });
   return {
     cluster,
     workload,
     scheduler: stringFlag(flags, 'scheduler') ?? 'first-fit',
     seed: numberFlag(flags, 'seed', { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER }) ?? 1,
     queue: choiceFlag(flags, 'queue', QUEUE_DISCIPLINES) ?? 'greedy',
+    replay: choiceFlag(flags, 'replay', REPLAY_MODES) ?? 'reschedule',
+    ...(scaleCpu !== undefined && { scaleCpu }),
+    ...(scaleMemory !== undefined && { scaleMemory }),
   };
+}
+
+function listFlag(flags: Flags, name: string): string[] | undefined {
+  const v = flags[name] as unknown;
+  if (v === undefined) return undefined;
+  const list = (Array.isArray(v) ? v : [v]).flatMap((x: string) => x.split(',')).filter(Boolean);
+  return list.length > 0 ? list : undefined;
 }

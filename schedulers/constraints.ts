@@ -1,6 +1,6 @@
-// Task constraints on node labels, as traces state them: Google's task_constraints (equal, not
-// equal, less than, greater than an attribute's value) and GPU models a task accepts. A node
-// without the label fails every constraint but `!=`; `<` and `>` compare the values as numbers.
+// Task constraints on node labels, as traces state them: Google's task constraints (equal, not
+// equal, ordered, present, not present) and the GPU models a task accepts. A node without the
+// label fails every constraint but `!=` and `missing`; ordered ones compare values as numbers.
 
 import type { Constraint } from './contract.ts';
 
@@ -10,8 +10,12 @@ export function satisfies(labels: Readonly<Record<string, string>>, c: Constrain
     case '==': return value === c.value;
     case '!=': return value !== c.value;
     case '<': return value !== undefined && Number(value) < Number(c.value);
+    case '<=': return value !== undefined && Number(value) <= Number(c.value);
     case '>': return value !== undefined && Number(value) > Number(c.value);
+    case '>=': return value !== undefined && Number(value) >= Number(c.value);
     case 'in': return value !== undefined && (c.values ?? [c.value]).includes(value);
+    case 'exists': return value !== undefined;
+    case 'missing': return value === undefined;
   }
 }
 

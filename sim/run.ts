@@ -5,20 +5,26 @@
 import { performance } from 'node:perf_hooks';
 import { createScheduler } from '../schedulers/registry.ts';
 import type { SchedulerOptions } from '../schedulers/contract.ts';
-import { readNativeTrace } from '../traces/native.ts';
-import { timeOf, type TaskSource } from '../traces/record.ts';
+import { loadMachines, machinesOfTrace, openTrace, tracePlacementMissing, type ClusterFormat, type Machines, type TraceFormat } from '../traces/formats/index.ts';
+import { mergeByTime } from '../traces/merge.ts';
+import { timeOf, type TraceRecord } from '../traces/record.ts';
 import { inBatches, workloadPreset } from '../traces/synthetic/presets.ts';
-import { expandGroups, loadClusterFile, type NodeSpec } from './cluster-file.ts';
+import { expandGroups } from './cluster-file.ts';
+import { InputError } from './errors.ts';
 import { formatMicros } from './units.ts';
 import { StagedFile, ensureDir, outputPath } from './outputs.ts';
 import { Simulation, type AttemptRow, type QueueDiscipline, type ReplayMode } from './simulation.ts';
 import { summarize, timeseriesCsv, type RunRecord, type Summary } from './summary.ts';
 import { VERSION } from './version.ts';
 
-export type ClusterSpec = { readonly file: string } | { readonly preset: string; readonly nodes: number };
+export type ClusterSpec =
+  | { readonly preset: string; readonly nodes: number }
+  | { readonly files: readonly string[]; readonly format: ClusterFormat }
+  /** The machines the trace's own header describes (SWF). */
+  | { readonly fromTrace: true };
 export type WorkloadSpec =
-  | { readonly trace: string; readonly format: 'berth' }
-  | { readonly preset: string; readonly tasks: number; readonly load: number };
+  | { readonly preset: string; readonly tasks: number; readonly load: number }
+  | { readonly files: readonly string[]; readonly format: TraceFormat; readonly skipBadRows?: boolean };
 
 /** A run, fully specified (defaults already applied). Plain data: it crosses to worker threads. */
 export interface RunSpec {
@@ -31,6 +37,9 @@ export interface RunSpec {
   readonly queue: QueueDiscipline;
   /** Default reschedule. */
   readonly replay?: ReplayMode;
+  /** What a normalised trace's unit of cpu and memory is worth, in cores and GiB. */
+  readonly scaleCpu?: number;
+  readonly scaleMemory?: number;
 }
 
 export interface Progress {
@@ -52,11 +61,11 @@ export interface RunOptions {
 
 export async function runSimulation(spec: RunSpec, options: RunOptions = {}): Promise<Summary> {
   const started = performance.now();
-  const cluster = await resolveCluster(spec);
+  const machines = await resolveMachines(spec);
   const scheduler = await createScheduler(spec.scheduler, spec.schedulerOptions ?? {});
-  const workload = openWorkload(spec, cluster.nodes);
+  const workload = openWorkload(spec, machines);
   const outputs = options.out === undefined ? undefined : await openOutputs(options.out);
-  const sim = new Simulation(cluster.nodes, {
+  const sim = new Simulation(machines.nodes, {
     scheduler, seed: spec.seed, queue: spec.queue, replay: spec.replay ?? 'reschedule', reasons: options.reasons ?? false,
     ...(outputs && { onAttemptEnd: (row: AttemptRow) => outputs.placements.write(placementLine(row)) }),
   });
@@ -73,7 +82,7 @@ export async function runSimulation(spec: RunSpec, options: RunOptions = {}): Pr
       await outputs?.placements.drain();
     }
     sim.run();
-    const record = runRecord(spec, scheduler.name, cluster, workload);
+    const record = runRecord(spec, scheduler.name, machines, workload);
     const summary = summarize(sim, sim.finishDigest(), record, wall(), options.reasons ?? false);
     if (outputs) {
       outputs.summary.write(JSON.stringify(summary, null, 2) + '\n');
@@ -87,38 +96,58 @@ export async function runSimulation(spec: RunSpec, options: RunOptions = {}): Pr
   }
 }
 
-interface ResolvedCluster {
-  readonly nodes: NodeSpec[];
+interface ResolvedMachines extends Machines {
   readonly record: RunRecord['cluster'];
 }
 
-async function resolveCluster(spec: RunSpec): Promise<ResolvedCluster> {
-  if ('file' in spec.cluster) {
-    const loaded = await loadClusterFile(spec.cluster.file);
-    return { nodes: loaded.nodes, record: { file: spec.cluster.file, sha256: loaded.sha256, nodes: loaded.nodes.length } };
+async function resolveMachines(spec: RunSpec): Promise<ResolvedMachines> {
+  const c = spec.cluster;
+  if ('preset' in c) {
+    return { nodes: expandGroups(workloadPreset(c.preset).cell(c.nodes)), changes: [], files: [], record: { preset: c.preset, nodes: c.nodes } };
   }
-  const { preset, nodes } = spec.cluster;
-  return { nodes: expandGroups(workloadPreset(preset).cell(nodes)), record: { preset, nodes } };
+  const scales = { ...(spec.scaleCpu !== undefined && { scaleCpu: spec.scaleCpu }), ...(spec.scaleMemory !== undefined && { scaleMemory: spec.scaleMemory }) };
+  if ('files' in c) {
+    const m = await loadMachines(c.format, c.files, scales);
+    return { ...m, record: { format: c.format, files: m.files, nodes: m.nodes.length, changes: m.changes.length } };
+  }
+  const w = spec.workload;
+  if (!('files' in w)) throw new InputError({ field: '--cluster' }, 'needed: this workload does not describe its machines');
+  const m = await machinesOfTrace(w.format, w.files);
+  if (!m) throw new InputError({ field: '--cluster' }, `needed: a ${w.format} trace does not describe its machines`);
+  return { ...m, record: { format: `described by the ${w.format} trace`, files: [], nodes: m.nodes.length, changes: 0 } };
 }
 
 interface OpenedWorkload {
-  readonly source: TaskSource;
+  readonly source: AsyncIterable<readonly TraceRecord[]>;
   readonly total: number | undefined;
   record(): RunRecord['workload'];
 }
 
-function openWorkload(spec: RunSpec, nodes: readonly NodeSpec[]): OpenedWorkload {
+function openWorkload(spec: RunSpec, machines: Machines): OpenedWorkload {
   const w = spec.workload;
-  if ('trace' in w) {
-    const trace = readNativeTrace(w.trace);
-    return { source: trace.source, total: undefined, record: () => ({ trace: w.trace, format: w.format, sha256: trace.sha256() }) };
+  if ('files' in w) {
+    const replay = spec.replay ?? 'reschedule';
+    const missing = replay === 'trace' ? tracePlacementMissing(w.format) : undefined;
+    if (missing) throw new InputError({ field: '--replay' }, `trace needs to know where tasks ran: ${missing}`);
+    const trace = openTrace(w.format, w.files, {
+      replay, skipBadRows: w.skipBadRows ?? false,
+      ...(spec.scaleCpu !== undefined && { scaleCpu: spec.scaleCpu }), ...(spec.scaleMemory !== undefined && { scaleMemory: spec.scaleMemory }),
+    });
+    const changes = async function* (): AsyncGenerator<TraceRecord[]> {
+      if (machines.changes.length > 0) yield [...machines.changes];
+    };
+    return {
+      source: mergeByTime([changes(), trace.source], timeOf),
+      total: undefined,
+      record: () => ({ format: w.format, files: trace.stats.files, rows: trace.stats.rows, skippedRows: trace.stats.skippedRows, leftOut: trace.stats.leftOut }),
+    };
   }
   const preset = workloadPreset(w.preset);
-  const records = preset.generate({ tasks: w.tasks, load: w.load, seed: spec.seed, nodes });
+  const records = preset.generate({ tasks: w.tasks, load: w.load, seed: spec.seed, nodes: machines.nodes });
   return { source: inBatches(records), total: w.tasks, record: () => ({ preset: w.preset, tasks: w.tasks, load: w.load }) };
 }
 
-function runRecord(spec: RunSpec, schedulerName: string, cluster: ResolvedCluster, workload: OpenedWorkload): RunRecord {
+function runRecord(spec: RunSpec, schedulerName: string, machines: ResolvedMachines, workload: OpenedWorkload): RunRecord {
   return {
     berth: VERSION,
     scheduler: schedulerName,
@@ -126,7 +155,9 @@ function runRecord(spec: RunSpec, schedulerName: string, cluster: ResolvedCluste
     seed: spec.seed,
     queue: spec.queue,
     replay: spec.replay ?? 'reschedule',
-    cluster: cluster.record,
+    ...(spec.scaleCpu !== undefined && { scaleCpu: spec.scaleCpu }),
+    ...(spec.scaleMemory !== undefined && { scaleMemory: spec.scaleMemory }),
+    cluster: machines.record,
     workload: workload.record(),
     command: commandFor(spec),
   };
@@ -135,13 +166,24 @@ function runRecord(spec: RunSpec, schedulerName: string, cluster: ResolvedCluste
 /** The `berth sim` command line that repeats a run. */
 export function commandFor(spec: RunSpec): string {
   const args = ['berth', 'sim'];
-  if ('file' in spec.cluster) args.push('--cluster', spec.cluster.file);
-  else args.push('--nodes', String(spec.cluster.nodes));
+  const c = spec.cluster;
+  if ('preset' in c) args.push('--nodes', String(c.nodes));
+  else if ('files' in c) {
+    for (const f of c.files) args.push('--cluster', f);
+    if (c.format !== 'berth') args.push('--cluster-format', c.format);
+  }
   const w = spec.workload;
-  if ('trace' in w) args.push('--trace', w.trace, '--format', w.format);
-  else args.push('--workload', w.preset, '--tasks', String(w.tasks), '--load', String(w.load));
+  if ('files' in w) {
+    for (const f of w.files) args.push('--trace', f);
+    args.push('--format', w.format);
+    if (w.skipBadRows) args.push('--skip-bad-rows');
+  } else {
+    args.push('--workload', w.preset, '--tasks', String(w.tasks), '--load', String(w.load));
+  }
   args.push('--scheduler', spec.scheduler, '--seed', String(spec.seed), '--queue', spec.queue);
   if (spec.replay === 'trace') args.push('--replay', 'trace');
+  if (spec.scaleCpu !== undefined) args.push('--scale-cpu', String(spec.scaleCpu));
+  if (spec.scaleMemory !== undefined) args.push('--scale-memory', String(spec.scaleMemory));
   return args.map((a) => (/^[\w./:=,@+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 

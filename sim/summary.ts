@@ -6,6 +6,11 @@ import { Channel, type Metrics } from './metrics.ts';
 import type { Conflicts, QueueDiscipline, ReplayMode, Simulation, TraceReplay } from './simulation.ts';
 import { seconds } from './units.ts';
 
+export interface FileHash {
+  readonly path: string;
+  readonly sha256: string;
+}
+
 /** Everything needed to repeat a run. */
 export interface RunRecord {
   readonly berth: string;
@@ -14,11 +19,17 @@ export interface RunRecord {
   readonly seed: number;
   readonly queue: QueueDiscipline;
   readonly replay: ReplayMode;
+  readonly scaleCpu?: number;
+  readonly scaleMemory?: number;
   readonly cluster:
-    | { readonly file: string; readonly sha256: string; readonly nodes: number }
+    | { readonly format: string; readonly files: readonly FileHash[]; readonly nodes: number; readonly changes: number }
     | { readonly preset: string; readonly nodes: number };
   readonly workload:
-    | { readonly trace: string; readonly format: string; readonly sha256: string }
+    | {
+      readonly format: string; readonly files: readonly FileHash[];
+      /** Data rows read; malformed ones passed over (--skip-bad-rows); rows or tasks left out on purpose. */
+      readonly rows: number; readonly skippedRows: number; readonly leftOut: Readonly<Record<string, number>>;
+    }
     | { readonly preset: string; readonly tasks: number; readonly load: number };
   /** The command that repeats the run. */
   readonly command: string;
@@ -42,8 +53,8 @@ export interface Summary {
     readonly blocked: number;
   };
   readonly wait: { readonly mean: number; readonly p50: number; readonly p95: number; readonly p99: number; readonly max: number };
-  /** Time-weighted shares of capacity (of up nodes) allocated, over the measurement window. */
-  readonly utilization: { readonly cpu: number; readonly memory: number; readonly gpu: number | null };
+  /** Time-weighted shares of capacity (of up nodes) allocated, over the measurement window; null for a resource the cluster does not have. */
+  readonly utilization: { readonly cpu: number; readonly memory: number | null; readonly gpu: number | null };
   /** From the first arrival to the last (the whole run if all arrived at once), seconds. */
   readonly window: { readonly start: number; readonly end: number };
   /** From the first arrival to the last task end, seconds. */
@@ -62,6 +73,8 @@ export interface Summary {
   readonly traceReplay: TraceReplay | null;
   /** Node changes in the trace naming a node the cluster does not have. */
   readonly unknownNodeRecords: number;
+  /** Malformed rows passed over with --skip-bad-rows (0 when none, or when not reading a trace). */
+  readonly skippedRows: number;
   readonly wallSeconds: number;
   readonly eventsPerSecond: number;
   readonly tasksPerSecond: number;
@@ -106,7 +119,7 @@ export function summarize(sim: Simulation, digest: string, record: RunRecord, wa
     },
     utilization: {
       cpu: share(Channel.allocCpu, Channel.capCpu),
-      memory: share(Channel.allocMemory, Channel.capMemory),
+      memory: (m?.integral(Channel.capMemory) ?? 0) > 0 ? share(Channel.allocMemory, Channel.capMemory) : null,
       gpu: (m?.integral(Channel.capGpu) ?? 0) > 0 ? share(Channel.allocGpu, Channel.capGpu) : null,
     },
     window: { start: round6(seconds(m?.window.start ?? 0)), end: round6(seconds(m?.window.end ?? 0)) },
@@ -121,6 +134,7 @@ export function summarize(sim: Simulation, digest: string, record: RunRecord, wa
     unschedulableSample: [...sim.unschedulableSample],
     traceReplay: record.replay === 'trace' ? { ...sim.traceReplay } : null,
     unknownNodeRecords: sim.unknownNodeRecords,
+    skippedRows: 'rows' in record.workload ? record.workload.skippedRows : 0,
     wallSeconds: round6(wallSeconds),
     eventsPerSecond: wallSeconds > 0 ? Math.round(sim.events / wallSeconds) : 0,
     tasksPerSecond: wallSeconds > 0 ? Math.round(sim.submitted / wallSeconds) : 0,

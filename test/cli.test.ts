@@ -59,7 +59,8 @@ describe('berth sim', () => {
     const generated = JSON.parse(berth('sim', ...small, '--seed', '9', '--scheduler', 'random', '--json').out);
     const replayed = JSON.parse(berth('sim', '--cluster', cluster, '--trace', trace, '--seed', '9', '--scheduler', 'random', '--json').out);
     expect(replayed.digest).toBe(generated.digest);
-    expect(replayed.run.workload.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(replayed.run.workload.files[0].sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(replayed.run.workload.rows).toBe(3000);
   });
 
   it('loads a policy module given as a path', () => {

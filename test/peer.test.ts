@@ -37,7 +37,7 @@ describe.skipIf(unavailable !== undefined)(`first-fit against the SimPy peer${un
     const peer = spawnSync(findPython()!, [PEER, clusterFile, traceFile, join(dir, 'peer')], { encoding: 'utf8' });
     expect(peer.status, peer.stderr).toBe(0);
     const summary = await runSimulation({
-      cluster: { file: clusterFile }, workload: { trace: traceFile, format: 'berth' }, scheduler: 'first-fit', seed: 1, queue: 'greedy',
+      cluster: { files: [clusterFile], format: 'berth' }, workload: { files: [traceFile], format: 'berth' }, scheduler: 'first-fit', seed: 1, queue: 'greedy',
     }, { out: join(dir, 'berth') });
 
     const theirs = placements(join(dir, 'peer', 'placements.csv'));

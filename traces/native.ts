@@ -30,14 +30,30 @@ export function nativeEncoding(path: string): NativeEncoding {
   throw new InputError({ file: path }, 'cannot tell the encoding from the name: expected .csv, .jsonl or .ndjson (optionally .gz)');
 }
 
-export function readNativeTrace(path: string, batchSize = BATCH_SIZE): TraceInput {
+/**
+ * Reads a native trace. A malformed row stops the reading (an InputError), unless `onBadRow` is
+ * given: it then receives the error and the row is passed over.
+ */
+export function readNativeTrace(path: string, batchSize = BATCH_SIZE, onBadRow?: (err: InputError) => void): TraceInput {
   const encoding = nativeEncoding(path);
   const opened = openInput(path);
-  const source = encoding === 'csv' ? csvBatches(path, opened, batchSize) : jsonlBatches(path, opened, batchSize);
+  const source = encoding === 'csv' ? csvBatches(path, opened, batchSize, onBadRow) : jsonlBatches(path, opened, batchSize, onBadRow);
   return { source, sha256: opened.sha256 };
 }
 
-async function* csvBatches(path: string, opened: OpenedFile, batchSize: number): TaskSource {
+/** A row's record, or undefined when it is bad and bad rows are passed over. */
+function rowOrSkip(read: () => TaskRecord, onBadRow: ((err: InputError) => void) | undefined): TaskRecord | undefined {
+  if (!onBadRow) return read();
+  try {
+    return read();
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    onBadRow(err);
+    return undefined;
+  }
+}
+
+async function* csvBatches(path: string, opened: OpenedFile, batchSize: number, onBadRow?: (err: InputError) => void): TaskSource {
   const rows = new RowReader(path);
   let at: Int32Array | undefined; // field index of each of COLUMNS (past the end when absent)
   let width = 0; // fields in the header
@@ -49,12 +65,16 @@ async function* csvBatches(path: string, opened: OpenedFile, batchSize: number):
       width = fields.length;
       return;
     }
-    if (fields.length !== width) throw rows.error(line, undefined, `expected ${width} fields, as in the header; got ${fields.length}`);
     const v = (c: number): string | undefined => {
       const text = fields[at![c]!];
       return text === '' ? undefined : text;
     };
-    batch.push(rows.read(v(0), v(1), v(2), v(3), v(4), v(5), v(6), v(7), v(8), line));
+    const record = rowOrSkip(() => {
+      if (fields.length !== width) throw rows.error(line, undefined, `expected ${width} fields, as in the header; got ${fields.length}`);
+      return rows.read(v(0), v(1), v(2), v(3), v(4), v(5), v(6), v(7), v(8), line);
+    }, onBadRow);
+    if (!record) return;
+    batch.push(record);
     if (batch.length >= batchSize) {
       full.push(batch);
       batch = [];
@@ -93,7 +113,7 @@ function readHeader(rows: RowReader, fields: string[], line: number): Int32Array
   return Int32Array.from(COLUMNS, (c) => columns.get(c) ?? fields.length + 1);
 }
 
-async function* jsonlBatches(path: string, opened: OpenedFile, batchSize: number): TaskSource {
+async function* jsonlBatches(path: string, opened: OpenedFile, batchSize: number, onBadRow?: (err: InputError) => void): TaskSource {
   const rows = new RowReader(path);
   const lines = createInterface({ input: opened.stream, crlfDelay: Infinity });
   let batch: TaskRecord[] = [];
@@ -102,22 +122,26 @@ async function* jsonlBatches(path: string, opened: OpenedFile, batchSize: number
     for await (const text of lines) {
       line++;
       if (text.trim() === '') continue;
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch (err) {
-        throw rows.error(line, undefined, `not valid JSON: ${(err as Error).message}`);
-      }
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-        throw rows.error(line, undefined, `expected a JSON object with ${REQUIRED_COLUMNS.join(', ')}`);
-      }
-      const obj = value as Record<string, unknown>;
-      const v = (c: Column): Raw => {
-        const x = obj[c];
-        if (x === null || x === undefined || x === '') return undefined;
-        return typeof x === 'number' || typeof x === 'string' ? x : JSON.stringify(x);
-      };
-      batch.push(rows.read(v('id'), v('submit'), v('duration'), v('cpu'), v('memory'), v('gpu'), v('priority'), v('job'), v('user'), line));
+      const record = rowOrSkip(() => {
+        let value: unknown;
+        try {
+          value = JSON.parse(text);
+        } catch (err) {
+          throw rows.error(line, undefined, `not valid JSON: ${(err as Error).message}`);
+        }
+        if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+          throw rows.error(line, undefined, `expected a JSON object with ${REQUIRED_COLUMNS.join(', ')}`);
+        }
+        const obj = value as Record<string, unknown>;
+        const v = (c: Column): Raw => {
+          const x = obj[c];
+          if (x === null || x === undefined || x === '') return undefined;
+          return typeof x === 'number' || typeof x === 'string' ? x : JSON.stringify(x);
+        };
+        return rows.read(v('id'), v('submit'), v('duration'), v('cpu'), v('memory'), v('gpu'), v('priority'), v('job'), v('user'), line);
+      }, onBadRow);
+      if (!record) continue;
+      batch.push(record);
       if (batch.length >= batchSize) {
         yield batch;
         batch = [];

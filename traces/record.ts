@@ -2,11 +2,14 @@
 // times): task arrivals, and changes to the cluster's machines. Base units throughout: µs,
 // millicores, MiB, milli-GPUs.
 
-/** A condition on a node's label, as traces state them (Google's task_constraints, GPU models). */
+/** A condition on a node's label, as traces state them (Google's task constraints, GPU models). */
 export interface Constraint {
   readonly label: string;
-  /** `in`: the label's value is one of `values`; `<` and `>` compare as numbers. */
-  readonly op: '==' | '!=' | '<' | '>' | 'in';
+  /**
+   * `in`: the label's value is one of `values`; `<`, `<=`, `>`, `>=` compare as numbers;
+   * `exists` and `missing`: the node has the label, or has not (`value` is then unused).
+   */
+  readonly op: '==' | '!=' | '<' | '<=' | '>' | '>=' | 'in' | 'exists' | 'missing';
   readonly value: string;
   readonly values?: readonly string[];
 }

@@ -1,0 +1,147 @@
+// What the trace readers share: reading a file's rows with their line numbers (gzip or not),
+// hashing what was read, and the handling of a bad row, which stops the replay with the file,
+// line and field, or, with --skip-bad-rows, is counted and passed over.
+
+import { createInterface } from 'node:readline';
+import { InputError } from '../../sim/errors.ts';
+import { CsvSyntaxError, CsvTokenizer } from '../csv.ts';
+import { inputError, openInput } from '../input.ts';
+import type { ReplayMode } from '../../sim/simulation.ts';
+import type { TaskSource } from '../record.ts';
+
+export interface ReadOptions {
+  readonly replay: ReplayMode;
+  /** Count and pass over malformed rows instead of stopping. */
+  readonly skipBadRows: boolean;
+  /** What the trace's unit of cpu and of memory is worth, in cores and GiB (normalised traces). */
+  readonly scaleCpu?: number;
+  readonly scaleMemory?: number;
+}
+
+/** What reading a trace found, complete once its source is exhausted. */
+export interface ReadStats {
+  /** Every file read, with the SHA-256 of its bytes as stored. */
+  readonly files: { path: string; sha256: string }[];
+  /** Data rows read (headers and comments apart). */
+  rows: number;
+  /** Malformed rows passed over (with --skip-bad-rows). */
+  skippedRows: number;
+  /** Rows or tasks left out on purpose, by reason ("cancelled before start": 12). */
+  readonly leftOut: Record<string, number>;
+}
+
+export interface OpenedTrace {
+  /** Records in order of time. */
+  readonly source: TaskSource;
+  readonly stats: ReadStats;
+}
+
+export function newStats(): ReadStats {
+  return { files: [], rows: 0, skippedRows: 0, leftOut: {} };
+}
+
+export function leaveOut(stats: ReadStats, reason: string): void {
+  stats.leftOut[reason] = (stats.leftOut[reason] ?? 0) + 1;
+}
+
+/** A malformed row: stops (an InputError) or, with --skip-bad-rows, is counted. */
+export class RowError extends Error {
+  constructor(readonly field: string, readonly problem: string) {
+    super(problem);
+  }
+}
+
+/** Calls `read` for a row; turns a RowError into a stop or a skip. Returns its result or undefined. */
+export function guarded<T>(stats: ReadStats, options: ReadOptions, file: string, line: number, read: () => T): T | undefined {
+  stats.rows++;
+  try {
+    return read();
+  } catch (err) {
+    if (!(err instanceof RowError)) throw err;
+    return skipOrThrow(stats, options, new InputError({ file, line, field: err.field }, err.problem));
+  }
+}
+
+/** A bad row's error: counted with --skip-bad-rows, else thrown. */
+export function skipOrThrow(stats: ReadStats, options: ReadOptions, err: InputError): undefined {
+  if (!options.skipBadRows) throw err;
+  stats.skippedRows++;
+  return undefined;
+}
+
+/** A number in a field; `missing` (-1 in SWF, empty elsewhere) reads as undefined. */
+export function number(raw: string | undefined, field: string, what: string): number {
+  const value = raw === undefined || raw.trim() === '' ? NaN : Number(raw);
+  if (!Number.isFinite(value)) throw new RowError(field, `expected ${what}; got ${JSON.stringify(raw ?? '')}`);
+  return value;
+}
+
+export function optionalNumber(raw: string | undefined, field: string, what: string): number | undefined {
+  return raw === undefined || raw.trim() === '' ? undefined : number(raw, field, what);
+}
+
+export interface Row {
+  readonly fields: string[];
+  readonly line: number;
+}
+
+/** The rows of a CSV file (a header, if any, is a row like the others), in batches. */
+export async function* csvRows(path: string, stats: ReadStats): AsyncGenerator<Row[]> {
+  const opened = openInput(path);
+  let batch: Row[] = [];
+  const full: Row[][] = [];
+  const tokenizer = new CsvTokenizer((fields, line) => {
+    batch.push({ fields, line });
+    if (batch.length >= 4096) {
+      full.push(batch);
+      batch = [];
+    }
+  });
+  opened.stream.setEncoding('utf8');
+  try {
+    for await (const chunk of opened.stream as AsyncIterable<string>) {
+      tokenizer.push(chunk);
+      yield* full.splice(0);
+    }
+    tokenizer.end();
+  } catch (err) {
+    if (err instanceof CsvSyntaxError) throw new InputError({ file: path, line: err.line }, `not valid CSV: ${err.message}`);
+    throw inputError(err, path);
+  }
+  yield* full.splice(0);
+  if (batch.length > 0) yield batch;
+  stats.files.push({ path, sha256: opened.sha256() });
+}
+
+/** The lines of a text file with their numbers (1-based), in batches. */
+export async function* textLines(path: string, stats: ReadStats): AsyncGenerator<{ text: string; line: number }[]> {
+  const opened = openInput(path);
+  let batch: { text: string; line: number }[] = [];
+  let line = 0;
+  try {
+    for await (const text of createInterface({ input: opened.stream, crlfDelay: Infinity })) {
+      batch.push({ text, line: ++line });
+      if (batch.length >= 4096) {
+        yield batch;
+        batch = [];
+      }
+    }
+  } catch (err) {
+    throw inputError(err, path);
+  }
+  if (batch.length > 0) yield batch;
+  stats.files.push({ path, sha256: opened.sha256() });
+}
+
+/** Which of the given files hold which table, by the table's name in the file's path. */
+export function byTable<T extends string>(files: readonly string[], tables: readonly T[], format: string): Map<T, string[]> {
+  const out = new Map<T, string[]>();
+  for (const file of files) {
+    const table = tables.find((t) => file.includes(t));
+    if (!table) {
+      throw new InputError({ file }, `cannot tell which ${format} table this is: the path should name one of ${tables.join(', ')}`);
+    }
+    out.set(table, [...(out.get(table) ?? []), file]);
+  }
+  return out;
+}
