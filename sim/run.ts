@@ -139,7 +139,10 @@ function openWorkload(spec: RunSpec, machines: Machines): OpenedWorkload {
     return {
       source: mergeByTime([changes(), trace.source], timeOf),
       total: undefined,
-      record: () => ({ format: w.format, files: trace.stats.files, rows: trace.stats.rows, skippedRows: trace.stats.skippedRows, leftOut: trace.stats.leftOut }),
+      record: () => ({
+        format: w.format, files: [...trace.stats.files].sort((a, b) => (a.path < b.path ? -1 : 1)),
+        rows: trace.stats.rows, skippedRows: trace.stats.skippedRows, leftOut: trace.stats.leftOut,
+      }),
     };
   }
   const preset = workloadPreset(w.preset);

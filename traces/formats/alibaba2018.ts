@@ -17,7 +17,7 @@
 // Limit: batch_task is held in memory (one entry per task, not per instance) to give instances
 // their plans.
 
-import { MILLI_PER_CORE, MIB_PER_GIB, secondsToMicros } from '../../sim/units.ts';
+import { MICROS_PER_SECOND, MILLI_PER_CORE, MIB_PER_GIB, secondsToMicros } from '../../sim/units.ts';
 import type { NodeSpec } from '../../sim/cluster-file.ts';
 import { InputError } from '../../sim/errors.ts';
 import type { NodeRecord, TaskRecord, TraceRecord } from '../record.ts';
@@ -53,7 +53,7 @@ export function openAlibaba2018(files: readonly string[], options: ReadOptions):
   const memoryScale = (options.scaleMemory ?? ALIBABA_MEMORY_GIB) * MIB_PER_GIB;
   async function* all(): AsyncGenerator<TraceRecord[]> {
     const plans = new Map<string, Plan>();
-    let end = 0;
+    let end = 0; // the latest time in the tables, seconds: where containers end
     for (const file of tables.get('batch_task') ?? []) {
       for await (const rows of csvRows(file, stats)) {
         for (const { fields, line } of rows) {
@@ -74,7 +74,7 @@ export function openAlibaba2018(files: readonly string[], options: ReadOptions):
             const task = guarded(stats, options, file, line, () => readInstance(fields, plans, options, stats));
             if (task) {
               batch.push(task);
-              end = Math.max(end, task.submit + task.duration);
+              end = Math.max(end, (task.submit + task.duration) / MICROS_PER_SECOND);
             }
           }
           yield batch;

@@ -13,8 +13,8 @@
 // - tasks running at the start of the window (its time-0 snapshot) arrive at time 0;
 // - tasks still running at the end of the trace run to its end (the last time it records);
 // - tasks killed or failed before they ever ran, or never scheduled, are left out and counted.
-// trace (the trace's own placement): every attempt, evicted and lost ones included, starts on
-// its machine at its schedule time and runs to its end.
+// trace (the trace's own placement): every attempt, evicted and lost ones included, arrives at
+// its own submit, starts on its machine at its schedule time and runs to its end.
 
 import type { Constraint, TaskRecord } from '../record.ts';
 import { leaveOut, type ReadStats } from './common.ts';
@@ -38,7 +38,9 @@ export interface TaskEvent {
 
 interface InFlight {
   readonly job: string;
+  /** The first submit, and the latest (they differ after an eviction). */
   submit: number;
+  resubmit: number;
   schedule?: number;
   machine?: string;
   cpu: number;
@@ -62,7 +64,7 @@ export class TaskJoin {
     let t = this.tasks.get(key);
     if (!t) {
       if (e.event !== 'submit' && e.event !== 'schedule' && e.event !== 'update') return undefined;
-      t = { job: e.job, submit: e.time, cpu: 0, memory: 0, priority: 0 };
+      t = { job: e.job, submit: e.time, resubmit: e.time, cpu: 0, memory: 0, priority: 0 };
       this.tasks.set(key, t);
     }
     if (e.cpu !== undefined) t.cpu = e.cpu;
@@ -71,6 +73,9 @@ export class TaskJoin {
     if (e.user !== undefined) t.user = e.user;
     if (e.constraints !== undefined) t.constraints = [...(t.constraints ?? []), ...e.constraints];
     switch (e.event) {
+      case 'submit':
+        t.resubmit = e.time;
+        return undefined;
       case 'schedule':
         t.schedule = e.time;
         if (e.machine !== undefined) t.machine = e.machine;
@@ -108,7 +113,7 @@ export class TaskJoin {
   private record(key: string, t: InFlight, end: number): TaskRecord {
     const start = t.schedule!;
     return {
-      kind: 'task', id: key, submit: this.mode === 'trace' ? Math.min(t.submit, start) : t.submit,
+      kind: 'task', id: key, submit: this.mode === 'trace' ? Math.min(t.resubmit, start) : t.submit,
       duration: Math.max(0, end - start), cpu: t.cpu, memory: t.memory, gpu: 0, priority: t.priority,
       job: t.job,
       ...(t.user !== undefined && { user: t.user }),

@@ -139,32 +139,29 @@ function jsonNumber(value: unknown, name: string, what: string): number | undefi
   return n;
 }
 
-async function* jsonRows(path: string, options: ReadOptions, stats: ReadStats): AsyncGenerator<{ obj: Record<string, unknown>; line: number }[]> {
-  for await (const lines of textLines(path, stats)) {
-    const out: { obj: Record<string, unknown>; line: number }[] = [];
-    for (const { text, line } of lines) {
-      if (text.trim() === '') continue;
-      const obj = guarded(stats, options, path, line, () => {
-        let v: unknown;
-        try {
-          v = JSON.parse(text);
-        } catch (err) {
-          throw new RowError('the line', `not valid JSON: ${(err as Error).message}`);
-        }
-        if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new RowError('the line', 'expected a JSON object');
-        return v as Record<string, unknown>;
-      });
-      if (obj) out.push({ obj, line });
-    }
-    yield out;
+/** The JSON object on a line (a RowError when it is not one). */
+function jsonObject(text: string): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (err) {
+    throw new RowError('the line', `not valid JSON: ${(err as Error).message}`);
   }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new RowError('the line', 'expected a JSON object');
+  return v as Record<string, unknown>;
+}
+
+/** The non-empty lines of a JSON Lines file, in batches. */
+async function* jsonLines(path: string, stats: ReadStats): AsyncGenerator<{ text: string; line: number }[]> {
+  for await (const lines of textLines(path, stats)) yield lines.filter((l) => l.text.trim() !== '');
 }
 
 async function* instanceEvents2019(path: string, scale: Scale, options: ReadOptions, stats: ReadStats): AsyncGenerator<TaskEvent[]> {
-  for await (const rows of jsonRows(path, options, stats)) {
+  for await (const rows of jsonLines(path, stats)) {
     const out: TaskEvent[] = [];
-    for (const { obj, line } of rows) {
+    for (const { text, line } of rows) {
       const e = guarded(stats, options, path, line, (): TaskEvent | undefined => {
+        const obj = jsonObject(text);
         const time = jsonNumber(field(obj, 'time'), 'time', 'microseconds');
         if (time === undefined) throw new RowError('time', 'missing: expected microseconds');
         if (time >= AFTER_WINDOW) return undefined;
@@ -238,9 +235,10 @@ export async function loadGoogleMachines(files: readonly string[], version: Goog
         }
       }
     } else {
-      for await (const rows of jsonRows(file, strict, stats)) {
-        for (const { obj, line } of rows) {
+      for await (const rows of jsonLines(file, stats)) {
+        for (const { text, line } of rows) {
           const e = guarded(stats, strict, file, line, (): MachineEvent => {
+            const obj = jsonObject(text);
             const code = jsonNumber(obj.type, 'type', 'an event code 1-3');
             const event = code === 1 ? 'add' : code === 2 ? 'remove' : code === 3 ? 'update' : undefined;
             if (event === undefined) throw new RowError('type', `expected an event code 1-3; got ${JSON.stringify(obj.type)}`);
