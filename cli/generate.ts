@@ -52,7 +52,7 @@ export async function traceGenerate(args: string[]): Promise<void> {
   process.stdout.write(`wrote ${thousands(rows)} tasks to ${out}\n`);
 }
 
-function parseColumns(list: string | undefined): readonly Column[] {
+export function parseColumns(list: string | undefined): readonly Column[] {
   if (list === undefined) return ALL_COLUMNS;
   const columns = list.split(',').map((c) => c.trim()).filter(Boolean);
   for (const c of columns) {

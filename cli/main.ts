@@ -7,6 +7,7 @@ import { builtinSchedulers } from '../schedulers/registry.ts';
 import { UsageError } from './args.ts';
 import { CLUSTER_GENERATE_HELP, TRACE_GENERATE_HELP, clusterGenerate, traceGenerate } from './generate.ts';
 import { simCommand } from './sim.ts';
+import { TRACE_CONVERT_HELP, TRACE_FETCH_HELP, TRACE_INSPECT_HELP, traceConvert, traceFetch, traceInspect } from './trace.ts';
 
 const HELP = `berth ${VERSION}: a discrete-event cluster simulator and scheduler benchmarking lab
 
@@ -14,6 +15,9 @@ usage: berth <command> [options]
 
 commands:
   sim                 run one simulation and print its summary (berth sim --help)
+  trace inspect       characterise a trace: tasks, arrivals, sizes, durations, priorities
+  trace convert       write any trace's tasks as a native CSV trace
+  trace fetch         download a public trace set (Google, Alibaba, Azure, SWF logs)
   trace generate      write a synthetic workload as a native CSV trace
   cluster generate    write a workload preset's cell as a cluster file
   schedulers          list the built-in schedulers
@@ -32,9 +36,10 @@ export async function main(argv: string[]): Promise<number> {
         await simCommand(rest);
         return 0;
       case 'trace':
-        return await subcommand('trace', rest, { generate: traceGenerate }, TRACE_GENERATE_HELP);
+        return await subcommand('trace', rest, { inspect: traceInspect, convert: traceConvert, fetch: traceFetch, generate: traceGenerate },
+          [TRACE_INSPECT_HELP, TRACE_CONVERT_HELP, TRACE_FETCH_HELP, TRACE_GENERATE_HELP]);
       case 'cluster':
-        return await subcommand('cluster', rest, { generate: clusterGenerate }, CLUSTER_GENERATE_HELP);
+        return await subcommand('cluster', rest, { generate: clusterGenerate }, [CLUSTER_GENERATE_HELP]);
       case 'schedulers':
         for (const s of builtinSchedulers()) process.stdout.write(`${s.name.padEnd(12)} ${s.summary}\n`);
         process.stdout.write('\nor a path to your own module: --scheduler ./my-policy.ts\n');
@@ -58,8 +63,9 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 async function subcommand(
-  name: string, args: string[], commands: Record<string, (args: string[]) => Promise<void>>, help: string,
+  name: string, args: string[], commands: Record<string, (args: string[]) => Promise<void>>, helps: string[],
 ): Promise<number> {
+  const help = helps.map((h) => h.split('\n')[0]).join('\n') + `\n\nRun 'berth ${name} <command> --help' for a command's options.`;
   const [sub, ...rest] = args;
   const run = sub === undefined ? undefined : commands[sub];
   if (!run) {

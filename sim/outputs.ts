@@ -3,6 +3,8 @@
 // of an earlier one in the same folder.
 
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { createGzip } from 'node:zlib';
+import type { Writable } from 'node:stream';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
@@ -10,17 +12,27 @@ import { InputError } from './errors.ts';
 
 const FLUSH_BYTES = 1 << 20;
 
-/** A text file written in large chunks, committed by rename. */
+/** A text file written in large chunks, committed by rename; gzipped if asked. */
 export class StagedFile {
-  private readonly stream: WriteStream;
+  private readonly file: WriteStream;
+  /** Where text goes: the file, or a gzip stream into it. */
+  private readonly stream: Writable;
   private readonly temp: string;
   private buffer = '';
   private failure: Error | undefined;
 
-  constructor(readonly path: string) {
+  constructor(readonly path: string, options: { gzip?: boolean } = {}) {
     this.temp = `${path}.partial-${process.pid}`;
-    this.stream = createWriteStream(this.temp);
-    this.stream.on('error', (err) => { this.failure = err; });
+    this.file = createWriteStream(this.temp);
+    this.file.on('error', (err) => { this.failure = err; });
+    if (options.gzip) {
+      const gzip = createGzip();
+      gzip.on('error', (err) => { this.failure = err; });
+      gzip.pipe(this.file);
+      this.stream = gzip;
+    } else {
+      this.stream = this.file;
+    }
   }
 
   /** Appends text; cheap and synchronous (buffered). */
@@ -39,13 +51,14 @@ export class StagedFile {
   async commit(): Promise<void> {
     this.flushBuffer();
     this.stream.end();
-    await once(this.stream, 'close');
+    await once(this.file, 'close');
     if (this.failure) throw this.failure;
     await rename(this.temp, this.path);
   }
 
   async abort(): Promise<void> {
     this.stream.destroy();
+    this.file.destroy();
     await rm(this.temp, { force: true });
   }
 

@@ -182,7 +182,8 @@ function csvText(text: string): string {
 
 /**
  * Writes records as native CSV with the given columns (the required ones at least), to a
- * temporary file renamed into place at the end. Returns the number of rows written.
+ * temporary file renamed into place at the end; gzipped when the name ends in .gz. Returns the
+ * number of rows written.
  */
 export async function writeNativeCsv(
   records: Iterable<TaskRecord> | AsyncIterable<TaskRecord>,
@@ -191,7 +192,7 @@ export async function writeNativeCsv(
 ): Promise<number> {
   const missing = REQUIRED_COLUMNS.filter((c) => !columns.includes(c));
   if (missing.length > 0) throw new InputError({ field: '--columns' }, `must include ${missing.join(', ')}`);
-  const out = new StagedFile(path);
+  const out = new StagedFile(path, { gzip: path.toLowerCase().endsWith('.gz') });
   let rows = 0;
   try {
     out.write(columns.join(',') + '\n');
