@@ -4,7 +4,7 @@
 //   npm run bench                      everything, at the scale of the targets (several minutes)
 //   npm run bench -- --quick           the end-to-end run on a small cell (seconds)
 //   npm run bench -- --no-peer         skip the peer
-//   npm run bench -- --only queue,placement,histogram,csv,macro
+//   npm run bench -- --only queue,placement,histogram,csv,readers,macro
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { histogramBench } from './histogram.bench.ts';
 import { macroBench } from './macro.ts';
 import { placementBench } from './placement.bench.ts';
 import { queueBench } from './queue.bench.ts';
+import { readersBench } from './readers.bench.ts';
 import { printRows, type Row } from './util.ts';
 import { PROJECT } from '../test/peer-support.ts';
 
@@ -26,6 +27,7 @@ const wanted = (name: string) => !only || only.includes(name);
 const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version };
 const micro: [string, () => Promise<Row[]>][] = [
   ['queue', queueBench], ['placement', placementBench], ['histogram', histogramBench], ['csv', csvBench],
+  ['readers', () => readersBench(values.quick ? 50_000 : 200_000)],
 ];
 for (const [name, run] of micro) {
   if (!wanted(name)) continue;

@@ -59,20 +59,26 @@ async function* csvBatches(path: string, opened: OpenedFile, batchSize: number, 
   let width = 0; // fields in the header
   let batch: TaskRecord[] = [];
   const full: TaskRecord[][] = []; // batches completed by the latest chunk
-  const tokenizer = new CsvTokenizer((fields, line) => {
+  // The row being read, and its line: set before each read, so that no closure is made per row.
+  let fields: string[] = [];
+  let line = 0;
+  const v = (c: number): string | undefined => {
+    const text = fields[at![c]!];
+    return text === '' ? undefined : text;
+  };
+  const read = (): TaskRecord => {
+    if (fields.length !== width) throw rows.error(line, undefined, `expected ${width} fields, as in the header; got ${fields.length}`);
+    return rows.read(v(0), v(1), v(2), v(3), v(4), v(5), v(6), v(7), v(8), line);
+  };
+  const tokenizer = new CsvTokenizer((rowFields, rowLine) => {
     if (at === undefined) {
-      at = readHeader(rows, fields, line);
-      width = fields.length;
+      at = readHeader(rows, rowFields, rowLine);
+      width = rowFields.length;
       return;
     }
-    const v = (c: number): string | undefined => {
-      const text = fields[at![c]!];
-      return text === '' ? undefined : text;
-    };
-    const record = rowOrSkip(() => {
-      if (fields.length !== width) throw rows.error(line, undefined, `expected ${width} fields, as in the header; got ${fields.length}`);
-      return rows.read(v(0), v(1), v(2), v(3), v(4), v(5), v(6), v(7), v(8), line);
-    }, onBadRow);
+    fields = rowFields;
+    line = rowLine;
+    const record = rowOrSkip(read, onBadRow);
     if (!record) return;
     batch.push(record);
     if (batch.length >= batchSize) {

@@ -1,0 +1,136 @@
+// Reading each trace format: tasks per second, from files laid out as their publishers lay them
+// out (gzip where they gzip, Google's task events in several parts), every format holding the
+// same synthetic tasks (the production preset), written here in that format. Then the real
+// samples of ../shared/traces when they are beside the project. Each read is timed whole,
+// opening to the last record, three times, in the bundled code the command line runs; the
+// median is reported with the spread.
+
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { expandGroups } from '../sim/cluster-file.ts';
+import { MICROS_PER_SECOND } from '../sim/units.ts';
+import type { TraceFormat } from '../traces/formats/index.ts';
+import { writeNativeCsv } from '../traces/native.ts';
+import type { TaskRecord } from '../traces/record.ts';
+import { productionCell, productionWorkload } from '../traces/synthetic/production.ts';
+import { PROJECT, SHARED } from '../test/peer-support.ts';
+import type { Row } from './util.ts';
+
+const REPEATS = 3;
+const GOOGLE_PARTS = 4;
+
+export async function readersBench(tasks = 200_000): Promise<Row[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-readers-'));
+  try {
+    const records = [...productionWorkload({ tasks, load: 0.9, seed: 1, nodes: expandGroups(productionCell(1000)) })]
+      .filter((r): r is TaskRecord => r.kind === 'task');
+    const cases: { name: string; format: TraceFormat; files: string[] }[] = [];
+    for (const [format, write] of Object.entries(WRITERS) as [TraceFormat, Writer][]) {
+      cases.push({ name: `${format} (synthetic)`, format, files: await write(records, join(dir, format)) });
+    }
+    const swf = join(SHARED, 'traces', 'swf', 'LANL-CM5-1994-4.1-cln.swf.gz');
+    if (existsSync(swf)) cases.push({ name: 'swf: LANL-CM5 (real)', format: 'swf', files: [swf] });
+    const openb = join(SHARED, 'traces', 'alibaba-gpu-v2023', 'openb_pod_list_default.csv');
+    if (existsSync(openb)) cases.push({ name: 'openb: pod list (real)', format: 'openb', files: [openb] });
+
+    const timeRead = await bundledReader();
+    const rows: Row[] = [];
+    for (const c of cases) {
+      const runs: { seconds: number; tasks: number }[] = [];
+      for (let i = 0; i < REPEATS; i++) runs.push(await timeRead(c.format, c.files));
+      const rates = runs.map((r) => r.tasks / r.seconds).sort((a, b) => a - b);
+      const median = rates[Math.floor(rates.length / 2)]!;
+      rows.push({
+        suite: `Reading traces (${tasks.toLocaleString('en-US')} synthetic tasks per format; whole reads, median of ${REPEATS})`,
+        name: `${c.name}, ${runs[0]!.tasks.toLocaleString('en-US')} tasks`,
+        perSecond: median, unit: 'tasks', error: (rates[rates.length - 1]! - rates[0]!) / 2 / median,
+      });
+    }
+    return rows;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** read-trace.ts, bundled as the command line is (see there why). */
+async function bundledReader(): Promise<typeof import('./read-trace.ts').timeRead> {
+  const outfile = join(PROJECT, 'bench', 'results', '.read-trace.mjs');
+  await build({
+    entryPoints: [join(PROJECT, 'bench', 'read-trace.ts')], outfile, bundle: true, packages: 'external',
+    platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning',
+  });
+  return ((await import(pathToFileURL(outfile).href)) as typeof import('./read-trace.ts')).timeRead;
+}
+
+type Writer = (tasks: readonly TaskRecord[], base: string) => Promise<string[]>;
+
+const sec = (micros: number): number => Math.round(micros / MICROS_PER_SECOND);
+const cores = (t: TaskRecord): number => t.cpu / 1000;
+const gib = (t: TaskRecord): number => t.memory / 1024;
+/** SWF's users are numbers. */
+const userNumber = (t: TaskRecord): number => Number((t.user ?? '').replace(/\D/g, '')) || 1;
+
+function lines(path: string, rows: Iterable<string>, gzip: boolean): string {
+  const text = [...rows].join('\n') + '\n';
+  writeFileSync(path, gzip ? gzipSync(text) : text);
+  return path;
+}
+
+/** Events as [time, line], sorted by time, cut into `parts` files of equal time order. */
+function parts(base: string, events: [number, string][], count: number, name: (i: number) => string): string[] {
+  events.sort((a, b) => a[0] - b[0]);
+  const per = Math.ceil(events.length / count);
+  return Array.from({ length: count }, (_, i) => lines(`${base}-${name(i)}`, events.slice(i * per, (i + 1) * per).map((e) => e[1]), true));
+}
+
+const WRITERS: Partial<Record<TraceFormat, Writer>> = {
+  berth: async (tasks, base) => {
+    await writeNativeCsv(tasks, `${base}.csv`);
+    return [`${base}.csv`];
+  },
+  swf: async (tasks, base) => [lines(`${base}.swf.gz`, [
+    '; Version: 2.2', '; MaxProcs: 100000',
+    ...tasks.map((t, i) => `${i + 1} ${sec(t.submit)} 0 ${sec(t.duration)} ${Math.ceil(cores(t))} -1 -1 ${Math.ceil(cores(t))} ${sec(t.duration) * 2} -1 1 ${userNumber(t)} 1 -1 1 1 -1 -1`),
+  ], true)],
+  google2011: async (tasks, base) => {
+    // SUBMIT, SCHEDULE, FINISH for each task; resources normalised to 32 cores and 128 GiB.
+    const events: [number, string][] = [];
+    tasks.forEach((t, i) => {
+      const row = (time: number, type: number, machine: string) =>
+        `${time},,${t.job ?? i},${i},${machine},${type},${t.user ?? 'u0'},0,${t.priority},${cores(t) / 32},${gib(t) / 128},0,0`;
+      events.push([t.submit + 1, row(t.submit + 1, 0, '')], [t.submit + 2, row(t.submit + 2, 1, `m${i % 1000}`)], [t.submit + 2 + t.duration, row(t.submit + 2 + t.duration, 4, `m${i % 1000}`)]);
+    });
+    return parts(join(base + '_task_events'), events, GOOGLE_PARTS, (i) => `part-0000${i}-of-0000${GOOGLE_PARTS}.csv.gz`);
+  },
+  google2019: async (tasks, base) => {
+    const events: [number, string][] = [];
+    tasks.forEach((t, i) => {
+      const row = (time: number, type: number, machine?: number) => JSON.stringify({
+        time, type, collection_id: t.job ?? String(i), instance_index: i, priority: t.priority, ...(machine !== undefined && { machine_id: machine }),
+        resource_request: { cpus: cores(t) / 96, memory: gib(t) / 384 },
+      });
+      events.push([t.submit + 1, row(t.submit + 1, 0)], [t.submit + 2, row(t.submit + 2, 3, 1 + (i % 1000))], [t.submit + 2 + t.duration, row(t.submit + 2 + t.duration, 6, 1 + (i % 1000))]);
+    });
+    return parts(join(base + '_instance_events'), events, GOOGLE_PARTS, (i) => `${i}.json.gz`);
+  },
+  alibaba2018: async (tasks, base) => {
+    // One batch task of one instance for each task; cpu in hundredths of a core, memory as a share of 512 GiB.
+    const task = tasks.map((t, i) => `M1,1,1,j_${i},Terminated,${sec(t.submit)},${sec(t.submit + t.duration)},${Math.round(cores(t) * 100)},${(100 * gib(t)) / 512}`);
+    const instance = tasks.map((t, i) => `i_${i},M1,1,j_${i},Terminated,${sec(t.submit) + 1},${sec(t.submit + t.duration) + 2},m_${i % 1000},1,1,50,90,1,2`);
+    return [lines(`${base}_batch_task.csv`, task, false), lines(`${base}_batch_instance.csv`, instance, false)];
+  },
+  openb: async (tasks, base) => [lines(`${base}_pods.csv`, [
+    'name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,pod_phase,creation_time,deletion_time,scheduled_time',
+    ...tasks.map((t, i) => `pod-${i},${t.cpu},${t.memory},${t.gpu > 0 ? 1 : 0},${t.gpu > 0 ? Math.min(1000, t.gpu) : 0},${t.gpu > 0 ? 'V100M16|V100M32' : ''},LS,Succeeded,` +
+      `${sec(t.submit)},${sec(t.submit + t.duration) + 1},${sec(t.submit)}`),
+  ], false)],
+  azure2017: async (tasks, base) => [lines(`${base}_vmtable.csv.gz`,
+    tasks.map((t, i) => `vm${i},sub${t.user ?? 0},dep${t.job ?? i},${sec(t.submit)},${sec(t.submit + t.duration) + 300},90,20,60,Delay-insensitive,${Math.max(1, Math.round(cores(t)))},${gib(t).toFixed(2)}`), true)],
+  azure2019: async (tasks, base) => [lines(`${base}_vmtable.csv.gz`,
+    tasks.map((t, i) => `vm${i},sub${t.user ?? 0},dep${t.job ?? i},${sec(t.submit)},${sec(t.submit + t.duration) + 300},90,20,60,Interactive,` +
+      `${cores(t) > 24 ? '>24' : Math.max(1, Math.round(cores(t)))},${gib(t) > 64 ? '>64' : Math.max(1, Math.round(gib(t)))}`), true)],
+};
