@@ -104,6 +104,7 @@ export async function traceConvert(args: string[]): Promise<void> {
     lost.constraints ? `${thousands(lost.constraints)} tasks had placement constraints` : '',
     lost.dependencies ? `${thousands(lost.dependencies)} tasks waited for other tasks` : '',
     lost.estimates ? `${thousands(lost.estimates)} tasks had run-time estimates` : '',
+    lost.schedulingClasses ? `${thousands(lost.schedulingClasses)} tasks had scheduling classes` : '',
     lost.machineChanges ? `the trace held ${thousands(lost.machineChanges)} machine changes (give its machine table with --cluster when replaying)` : '',
   ].filter(Boolean);
   if (notes.length > 0) lines.push(`not written, the native format cannot hold it: ${notes.join('; ')}`);
@@ -219,6 +220,9 @@ function formatProfile(r: Report): string {
     distributionLine('duration', r.durationSeconds, duration),
     '',
     `priorities  ${priorities(r)}`,
+    ...(r.schedulingClasses.length > 0
+      ? [`classes     ${r.schedulingClasses.map((c) => `${c.schedulingClass}: ${(100 * c.tasks / r.tasks).toFixed(1)} %`).join(' · ')}   (scheduling class, 3 most latency-sensitive)`]
+      : []),
   );
   const also = [
     r.withConstraints ? `${thousands(r.withConstraints)} with placement constraints` : '',

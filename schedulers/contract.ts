@@ -56,6 +56,8 @@ export interface PendingTask extends Resources {
   readonly priority: number;
   /** When the task became pending, integer microseconds. */
   readonly submit: number;
+  /** Google's scheduling class, 0 (least latency-sensitive) to 3, when the trace gives one. */
+  readonly schedulingClass?: number;
   /** Labels a node must have to take the task (none when undefined). */
   readonly constraints?: readonly Constraint[];
   /** The user's run-time estimate, µs, when the trace gives one. */

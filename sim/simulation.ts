@@ -494,6 +494,7 @@ export class Simulation {
       priority: t.priority[slot]!, submit: t.submit[slot]!,
       ...(record.constraints && { constraints: record.constraints }),
       ...(record.estimate !== undefined && { estimate: record.estimate }),
+      ...(record.schedulingClass !== undefined && { schedulingClass: record.schedulingClass }),
     };
   }
 }

@@ -33,6 +33,28 @@ describe('replaying each format', () => {
     expect(s.run.workload).toMatchObject({ format: 'google2011', rows: 33, leftOut: { 'killed before it ever ran': 1 } });
   });
 
+  it("google2011: a scheduler sees each task's priority and scheduling class", async () => {
+    const policy = join(dir, 'classes.js');
+    writeFileSync(policy, `export default () => ({
+      name: 'classes',
+      *decide(pending, cluster) {
+        for (const t of pending) {
+          globalThis.berthSeen ??= new Map();
+          globalThis.berthSeen.set(t.name, [t.priority, t.schedulingClass]);
+          const node = cluster.firstFit(t, 0);
+          if (node !== undefined) yield { kind: 'place', task: t.id, node };
+        }
+      },
+    });\n`);
+    const s = await run({
+      scheduler: policy, cluster: { files: [bigCell], format: 'berth' },
+      workload: { files: [join(F, 'google2011/task_events')], format: 'google2011' },
+    });
+    expect(s.tasks.completed).toBe(7);
+    const seen = (globalThis as { berthSeen?: Map<string, unknown> }).berthSeen;
+    expect(Object.fromEntries(seen!)).toEqual({ '1-0': [9, 0], '2-0': [4, 1], '2-1': [4, 1], '3-0': [2, 0], '4-0': [0, 0], '6-0': [0, 0] });
+  });
+
   it('google2011 as the trace ran it', async () => {
     const s = await run({
       cluster: { files: [join(F, 'google2011/machine_events')], format: 'google2011' },

@@ -1,7 +1,8 @@
 // Every trace format on fixtures written by hand (test/fixtures), with the records they must
 // give, and on the real samples of ../shared/traces, whose row counts their SOURCES files state.
 
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadMachines, openTrace, type TraceFormat } from '../traces/formats/index.ts';
@@ -39,7 +40,8 @@ describe('google2011', () => {
       ['4-0', 700, 288, 4000, 8192, 0], // request updated while pending; lost once; still running at the end (1000 s)
       ['6-0', 1000, 0, 2000, 8192, 0],
     ]);
-    expect(records[1]).toMatchObject({ priority: 4, user: 'u2', job: '2', constraints: [{ label: 'arch', op: '==', value: 'x86' }] });
+    expect(records[1]).toMatchObject({ priority: 4, schedulingClass: 1, user: 'u2', job: '2', constraints: [{ label: 'arch', op: '==', value: 'x86' }] });
+    expect(records[0]).toMatchObject({ priority: 9, schedulingClass: 0 });
     expect(records[3]).toMatchObject({ constraints: [{ label: 'arch', op: '!=', value: 'arm' }] });
     expect(stats.leftOut).toEqual({ 'killed before it ever ran': 1, 'submitted but never scheduled in the trace': 1 });
     expect(stats.rows).toBe(33); // 31 task events (the one at 2^63-1 read and dropped) and 2 constraints
@@ -88,6 +90,8 @@ describe('google2019', () => {
     const { records } = await read('google2019', ['google2019/instance_events.json']);
     // 1.0 of cpu is 96 cores and of memory 384 GiB by default.
     expect(records.map(brief)).toEqual([['7-0', 0, 700, 12000, 24576, 0], ['8-1', 600, 45, 6000, 12288, 0]]);
+    expect(records[0]).toMatchObject({ priority: 200, schedulingClass: 3 });
+    expect(records[1]).not.toHaveProperty('schedulingClass'); // the row does not say
     expect(records[1]).toMatchObject({ priority: 100, constraints: [{ label: 'zone', op: '==', value: 'b' }, { label: 'gpu', op: 'missing' }] });
     const m = await loadMachines('google2019', [join(F, 'google2019/machine_events.json')], {});
     expect(m.nodes.map((n) => [n.name, n.cpu, n.memory])).toEqual([['55', 48000, 196608], ['56', 96000, 393216]]);
@@ -192,6 +196,13 @@ describe('bad rows and files', () => {
 
   it('refuses a truncated gzip instead of replaying it short', async () => {
     await expect(read('swf', ['bad/truncated.swf.gz'])).rejects.toThrow(/truncated\.swf\.gz: the gzip data ends early: the file is truncated/);
+  });
+
+  it('names the column of a scheduling class out of 0-3', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'berth-class-'));
+    mkdirSync(join(d, 'task_events'));
+    writeFileSync(join(d, 'task_events', 'part-00000-of-00001.csv'), '0,,1,0,,0,u1,0,9,0.125,0.0625,0,0\n0,,2,0,,0,u1,5,9,0.125,0.0625,0,0\n');
+    await expect(read('google2011', [join(d, 'task_events')])).rejects.toThrow(/part-00000-of-00001\.csv:2: column 8 \(scheduling class\): expected a scheduling class 0-3; got 5/);
   });
 
   it('says which table it cannot recognise', async () => {

@@ -112,7 +112,7 @@ describe('berth trace convert', () => {
     const result = await convertToNative(open('google2011', GOOGLE).source, out);
     const original = await tasksOf('google2011', GOOGLE);
     expect(result.tasks).toBe(original.length);
-    expect(result.notWritten).toEqual({ constraints: 2, dependencies: 0, estimates: 0, machineChanges: 0 });
+    expect(result.notWritten).toEqual({ constraints: 2, dependencies: 0, estimates: 0, schedulingClasses: 7, machineChanges: 0 });
     const back = await tasksOf('berth', [out]);
     const fields = (t: TaskRecord) => [t.id, t.submit, t.duration, t.cpu, t.memory, t.gpu, t.priority, t.job, t.user];
     expect(back.map(fields)).toEqual(original.map(fields));

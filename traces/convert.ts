@@ -13,12 +13,13 @@ export interface Conversion {
     readonly constraints: number;
     readonly dependencies: number;
     readonly estimates: number;
+    readonly schedulingClasses: number;
     readonly machineChanges: number;
   };
 }
 
 export async function convertToNative(source: TaskSource, out: string, columns?: readonly Column[], onBatch?: (tasks: number) => void): Promise<Conversion> {
-  const notWritten = { constraints: 0, dependencies: 0, estimates: 0, machineChanges: 0 };
+  const notWritten = { constraints: 0, dependencies: 0, estimates: 0, schedulingClasses: 0, machineChanges: 0 };
   let seen = 0;
   async function* tasks(): AsyncGenerator<TaskRecord> {
     for await (const batch of source) {
@@ -30,6 +31,7 @@ export async function convertToNative(source: TaskSource, out: string, columns?:
         if (r.constraints && r.constraints.length > 0) notWritten.constraints++;
         if (r.after && r.after.length > 0) notWritten.dependencies++;
         if (r.estimate !== undefined) notWritten.estimates++;
+        if (r.schedulingClass !== undefined) notWritten.schedulingClasses++;
         seen++;
         yield r;
       }

@@ -40,6 +40,8 @@ export interface TraceProfile {
   readonly durationSeconds: Distribution;
   /** Tasks per priority, highest priority first. */
   readonly priorities: readonly { readonly priority: number; readonly tasks: number }[];
+  /** Tasks per scheduling class (Google), lowest class first; empty when the trace has none. */
+  readonly schedulingClasses: readonly { readonly schedulingClass: number; readonly tasks: number }[];
   /** Tasks that carry what not every format has. */
   readonly withConstraints: number;
   readonly withDependencies: number;
@@ -78,6 +80,7 @@ export async function inspectTrace(source: TaskSource, onBatch?: (tasks: number)
   const cpu = new Histogram(), memory = new Histogram(), gpu = new Histogram(), duration = new Histogram();
   const jobs = new Set<string>(), users = new Set<string>();
   const priorities = new Map<number, number>();
+  const classes = new Map<number, number>();
   const nodeChanges: Partial<Record<NodeChange, number>> = {};
   const bins = new TimeBins();
   let tasks = 0, first = 0, last = 0, withConstraints = 0, withDependencies = 0, withEstimate = 0, withGpu = 0;
@@ -99,6 +102,7 @@ export async function inspectTrace(source: TaskSource, onBatch?: (tasks: number)
       if (r.job !== undefined) jobs.add(r.job);
       if (r.user !== undefined) users.add(r.user);
       priorities.set(r.priority, (priorities.get(r.priority) ?? 0) + 1);
+      if (r.schedulingClass !== undefined) classes.set(r.schedulingClass, (classes.get(r.schedulingClass) ?? 0) + 1);
       if (r.constraints && r.constraints.length > 0) withConstraints++;
       if (r.after && r.after.length > 0) withDependencies++;
       if (r.estimate !== undefined) withEstimate++;
@@ -126,6 +130,7 @@ export async function inspectTrace(source: TaskSource, onBatch?: (tasks: number)
     gpus: withGpu > 0 ? distribution(gpu, gpus) : null,
     durationSeconds: distribution(duration, seconds),
     priorities: [...priorities].sort((a, b) => b[0] - a[0]).map(([priority, n]) => ({ priority, tasks: n })),
+    schedulingClasses: [...classes].sort((a, b) => a[0] - b[0]).map(([schedulingClass, n]) => ({ schedulingClass, tasks: n })),
     withConstraints,
     withDependencies,
     withEstimate,

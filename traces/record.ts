@@ -30,6 +30,11 @@ export interface TaskRecord {
   readonly gpu: number;
   /** Higher runs first. */
   readonly priority: number;
+  /**
+   * Google's scheduling class, 0 (batch, least latency-sensitive) to 3 (most): a hint for
+   * policies, which the platform does not act on.
+   */
+  readonly schedulingClass?: number;
   readonly job?: string;
   readonly user?: string;
   /** The user's run-time estimate (SWF's requested time), µs. */

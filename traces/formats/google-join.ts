@@ -32,6 +32,7 @@ export interface TaskEvent {
   readonly cpu?: number | undefined;
   readonly memory?: number | undefined;
   readonly priority?: number | undefined;
+  readonly schedulingClass?: number | undefined;
   readonly user?: string | undefined;
   readonly constraints?: readonly Constraint[] | undefined;
 }
@@ -46,6 +47,7 @@ interface InFlight {
   cpu: number;
   memory: number;
   priority: number;
+  schedulingClass?: number;
   user?: string;
   constraints?: Constraint[];
 }
@@ -70,6 +72,7 @@ export class TaskJoin {
     if (e.cpu !== undefined) t.cpu = e.cpu;
     if (e.memory !== undefined) t.memory = e.memory;
     if (e.priority !== undefined) t.priority = e.priority;
+    if (e.schedulingClass !== undefined) t.schedulingClass = e.schedulingClass;
     if (e.user !== undefined) t.user = e.user;
     if (e.constraints !== undefined) t.constraints = [...(t.constraints ?? []), ...e.constraints];
     switch (e.event) {
@@ -116,6 +119,7 @@ export class TaskJoin {
       kind: 'task', id: key, submit: this.mode === 'trace' ? Math.min(t.resubmit, start) : t.submit,
       duration: Math.max(0, end - start), cpu: t.cpu, memory: t.memory, gpu: 0, priority: t.priority,
       job: t.job,
+      ...(t.schedulingClass !== undefined && { schedulingClass: t.schedulingClass }),
       ...(t.user !== undefined && { user: t.user }),
       ...(t.constraints && { constraints: t.constraints }),
       ...(this.mode === 'trace' && t.machine !== undefined && { placed: { node: t.machine, start } }),

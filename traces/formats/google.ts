@@ -75,6 +75,12 @@ export function openGoogle(files: readonly string[], version: GoogleVersion, opt
   return { source: sortByTime(joined()), stats };
 }
 
+/** A scheduling class, 0-3, or undefined when the row has none. */
+function schedulingClass(v: number | undefined, field: string): number | undefined {
+  if (v !== undefined && !(Number.isInteger(v) && v >= 0 && v <= 3)) throw new RowError(field, `expected a scheduling class 0-3; got ${v}`);
+  return v;
+}
+
 /** A non-negative amount in trace units, scaled; empty reads as undefined. */
 function amount(raw: string | undefined, field: string, per: number): number | undefined {
   const v = optionalNumber(raw, field, 'a normalised amount');
@@ -96,6 +102,7 @@ async function* taskEvents2011(path: string, scale: Scale, options: ReadOptions,
         if (event === undefined) throw new RowError('column 6 (event type)', `expected an event code 0-8; got ${f[5]}`);
         return {
           time, job: f[2]!, index: f[3]!, event, machine: f[4] || undefined, user: f[6] || undefined,
+          schedulingClass: schedulingClass(optionalNumber(f[7], 'column 8 (scheduling class)', 'a scheduling class 0-3'), 'column 8 (scheduling class)'),
           priority: optionalNumber(f[8], 'column 9 (priority)', 'a priority'),
           cpu: amount(f[9], 'column 10 (CPU request)', scale.cpu),
           memory: amount(f[10], 'column 11 (memory request)', scale.memory),
@@ -181,6 +188,7 @@ async function* instanceEvents2019(path: string, scale: Scale, options: ReadOpti
           time, job: String(field(obj, 'collection_id')), index: String(field(obj, 'instance_index') ?? 0), event,
           machine: machine !== undefined && machine > 0 ? String(machine) : undefined,
           priority: jsonNumber(field(obj, 'priority'), 'priority', 'a priority'),
+          schedulingClass: schedulingClass(jsonNumber(field(obj, 'scheduling_class'), 'scheduling_class', 'a scheduling class 0-3'), 'scheduling_class'),
           cpu: cpus === undefined ? undefined : toBase(cpus, scale.cpu),
           memory: memory === undefined ? undefined : toBase(memory, scale.memory),
           ...(constraints && constraints.length > 0 && { constraints }),
