@@ -6,6 +6,7 @@ import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { Transform, pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { InputError } from '../sim/errors.ts';
+import { CsvSyntaxError, CsvTokenizer } from './csv.ts';
 
 export interface OpenedFile {
   /** The (inflated) content. Errors surface when it is read; pass them to inputError(). */
@@ -29,6 +30,39 @@ export function openInput(path: string): OpenedFile {
   // pipeline() destroys every stage on an error, so the last one's reader sees it.
   const stream = pipeline(stages, () => undefined) as unknown as Readable;
   return { stream, gzip, sha256: () => (digest ??= hash.digest('hex')) };
+}
+
+/**
+ * An opened file's CSV rows, each turned by `onRow` into an item (or nothing: undefined), in
+ * batches of `batchSize`. Bad CSV and read errors become InputErrors naming the file.
+ */
+export async function* csvBatches<T>(
+  path: string, opened: OpenedFile, batchSize: number, onRow: (fields: string[], line: number) => T | undefined,
+): AsyncGenerator<T[]> {
+  let batch: T[] = [];
+  const full: T[][] = []; // batches completed by the latest chunk
+  const tokenizer = new CsvTokenizer((fields, line) => {
+    const item = onRow(fields, line);
+    if (item === undefined) return;
+    batch.push(item);
+    if (batch.length >= batchSize) {
+      full.push(batch);
+      batch = [];
+    }
+  });
+  opened.stream.setEncoding('utf8');
+  try {
+    for await (const chunk of opened.stream as AsyncIterable<string>) {
+      tokenizer.push(chunk);
+      yield* full.splice(0);
+    }
+    tokenizer.end();
+  } catch (err) {
+    if (err instanceof CsvSyntaxError) throw new InputError({ file: path, line: err.line }, `not valid CSV: ${err.message}`);
+    throw inputError(err, path);
+  }
+  yield* full.splice(0);
+  if (batch.length > 0) yield batch;
 }
 
 /** Turns a stream error into an InputError that says what is wrong with the file. */

@@ -7,9 +7,8 @@ import { createInterface } from 'node:readline';
 import { InputError } from '../sim/errors.ts';
 import { StagedFile } from '../sim/outputs.ts';
 import { MIB_PER_GIB, MILLI_PER_CORE, MILLI_PER_GPU, formatMicros } from '../sim/units.ts';
-import { CsvSyntaxError, CsvTokenizer } from './csv.ts';
 import { COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, RowReader, type Column, type Raw } from './fields.ts';
-import { inputError, openInput, type OpenedFile } from './input.ts';
+import { csvBatches, inputError, openInput, type OpenedFile } from './input.ts';
 import type { TaskRecord, TaskSource } from './record.ts';
 
 export const BATCH_SIZE = 4096;
@@ -37,7 +36,7 @@ export function nativeEncoding(path: string): NativeEncoding {
 export function readNativeTrace(path: string, batchSize = BATCH_SIZE, onBadRow?: (err: InputError) => void): TraceInput {
   const encoding = nativeEncoding(path);
   const opened = openInput(path);
-  const source = encoding === 'csv' ? csvBatches(path, opened, batchSize, onBadRow) : jsonlBatches(path, opened, batchSize, onBadRow);
+  const source = encoding === 'csv' ? nativeCsv(path, opened, batchSize, onBadRow) : jsonlBatches(path, opened, batchSize, onBadRow);
   return { source, sha256: opened.sha256 };
 }
 
@@ -53,12 +52,10 @@ function rowOrSkip(read: () => TaskRecord, onBadRow: ((err: InputError) => void)
   }
 }
 
-async function* csvBatches(path: string, opened: OpenedFile, batchSize: number, onBadRow?: (err: InputError) => void): TaskSource {
+async function* nativeCsv(path: string, opened: OpenedFile, batchSize: number, onBadRow?: (err: InputError) => void): TaskSource {
   const rows = new RowReader(path);
   let at: Int32Array | undefined; // field index of each of COLUMNS (past the end when absent)
   let width = 0; // fields in the header
-  let batch: TaskRecord[] = [];
-  const full: TaskRecord[][] = []; // batches completed by the latest chunk
   // The row being read, and its line: set before each read, so that no closure is made per row.
   let fields: string[] = [];
   let line = 0;
@@ -70,36 +67,17 @@ async function* csvBatches(path: string, opened: OpenedFile, batchSize: number, 
     if (fields.length !== width) throw rows.error(line, undefined, `expected ${width} fields, as in the header; got ${fields.length}`);
     return rows.read(v(0), v(1), v(2), v(3), v(4), v(5), v(6), v(7), v(8), line);
   };
-  const tokenizer = new CsvTokenizer((rowFields, rowLine) => {
+  yield* csvBatches(path, opened, batchSize, (rowFields, rowLine) => {
     if (at === undefined) {
       at = readHeader(rows, rowFields, rowLine);
       width = rowFields.length;
-      return;
+      return undefined;
     }
     fields = rowFields;
     line = rowLine;
-    const record = rowOrSkip(read, onBadRow);
-    if (!record) return;
-    batch.push(record);
-    if (batch.length >= batchSize) {
-      full.push(batch);
-      batch = [];
-    }
+    return rowOrSkip(read, onBadRow);
   });
-  opened.stream.setEncoding('utf8');
-  try {
-    for await (const chunk of opened.stream as AsyncIterable<string>) {
-      tokenizer.push(chunk);
-      yield* full.splice(0);
-    }
-    tokenizer.end();
-    yield* full.splice(0);
-  } catch (err) {
-    if (err instanceof CsvSyntaxError) throw new InputError({ file: path, line: err.line }, `not valid CSV: ${err.message}`);
-    throw inputError(err, path);
-  }
   if (at === undefined) throw rows.error(1, undefined, `the file is empty: expected a header line with ${REQUIRED_COLUMNS.join(',')}`);
-  if (batch.length > 0) yield batch;
 }
 
 function readHeader(rows: RowReader, fields: string[], line: number): Int32Array {

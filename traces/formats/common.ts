@@ -4,8 +4,7 @@
 
 import { createInterface } from 'node:readline';
 import { InputError } from '../../sim/errors.ts';
-import { CsvSyntaxError, CsvTokenizer } from '../csv.ts';
-import { inputError, openInput } from '../input.ts';
+import { csvBatches, inputError, openInput } from '../input.ts';
 import type { ReplayMode } from '../../sim/simulation.ts';
 import type { TaskSource } from '../record.ts';
 
@@ -88,28 +87,7 @@ export interface Row {
 /** The rows of a CSV file (a header, if any, is a row like the others), in batches. */
 export async function* csvRows(path: string, stats: ReadStats): AsyncGenerator<Row[]> {
   const opened = openInput(path);
-  let batch: Row[] = [];
-  const full: Row[][] = [];
-  const tokenizer = new CsvTokenizer((fields, line) => {
-    batch.push({ fields, line });
-    if (batch.length >= 4096) {
-      full.push(batch);
-      batch = [];
-    }
-  });
-  opened.stream.setEncoding('utf8');
-  try {
-    for await (const chunk of opened.stream as AsyncIterable<string>) {
-      tokenizer.push(chunk);
-      yield* full.splice(0);
-    }
-    tokenizer.end();
-  } catch (err) {
-    if (err instanceof CsvSyntaxError) throw new InputError({ file: path, line: err.line }, `not valid CSV: ${err.message}`);
-    throw inputError(err, path);
-  }
-  yield* full.splice(0);
-  if (batch.length > 0) yield batch;
+  yield* csvBatches(path, opened, 4096, (fields, line): Row => ({ fields, line }));
   stats.files.push({ path, sha256: opened.sha256() });
 }
 
