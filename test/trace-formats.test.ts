@@ -87,11 +87,13 @@ describe('google2011', () => {
 
 describe('google2019', () => {
   it('joins instance events (JSON Lines, int64 as strings) with 2019 codes and relations', async () => {
-    const { records } = await read('google2019', ['google2019/instance_events.json']);
+    const { records, stats } = await read('google2019', ['google2019/instance_events.json']);
     // 1.0 of cpu is 96 cores and of memory 384 GiB by default.
     expect(records.map(brief)).toEqual([['7-0', 0, 700, 12000, 24576, 0], ['8-1', 600, 45, 6000, 12288, 0]]);
     expect(records[0]).toMatchObject({ priority: 200, schedulingClass: 3 });
     expect(records[1]).not.toHaveProperty('schedulingClass'); // the row does not say
+    // Collection 9 is an alloc set: a reservation other instances run in, not work of its own.
+    expect(stats.leftOut).toEqual({ 'instance of an alloc set (a reservation, not work)': 1 });
     expect(records[1]).toMatchObject({ priority: 100, constraints: [{ label: 'zone', op: '==', value: 'b' }, { label: 'gpu', op: 'missing' }] });
     const m = await loadMachines('google2019', [join(F, 'google2019/machine_events.json')], {});
     expect(m.nodes.map((n) => [n.name, n.cpu, n.memory])).toEqual([['55', 48000, 196608], ['56', 96000, 393216]]);

@@ -6,8 +6,9 @@
 // 2011: 32 cores and 128 GiB; 2019: 96 cores and 384 GiB; the traces do not say).
 //
 // Tables are recognised by name in the path: task_events and task_constraints (2011),
-// instance_events (2019); machine_events and machine_attributes for the machines. The task
-// lifecycle and what is replayed: google-join.ts. Event codes differ between the two years:
+// instance_events (2019; instances of alloc sets, reservations, are left out); machine_events and
+// machine_attributes for the machines. The task lifecycle and what is replayed: google-join.ts.
+// Event codes differ between the two years:
 // 2011 SUBMIT 0 SCHEDULE 1 EVICT 2 FAIL 3 FINISH 4 KILL 5 LOST 6 UPDATE 7-8, machines ADD 0
 // REMOVE 1 UPDATE 2; 2019 SUBMIT 0 QUEUE 1 ENABLE 2 SCHEDULE 3 EVICT 4 FAIL 5 FINISH 6 KILL 7
 // LOST 8 UPDATE 9-10, machines ADD 1 REMOVE 2 UPDATE 3.
@@ -19,7 +20,7 @@ import { mergeByTime } from '../merge.ts';
 import type { Constraint, NodeRecord, TraceRecord } from '../record.ts';
 import { sortByTime } from '../sort.ts';
 import {
-  RowError, byTable, csvRows, guarded, newStats, number, optionalNumber, textLines,
+  RowError, byTable, csvRows, guarded, leaveOut, newStats, number, optionalNumber, textLines,
   type OpenedTrace, type ReadOptions, type ReadStats,
 } from './common.ts';
 import { TaskJoin, type LifecycleEvent, type TaskEvent } from './google-join.ts';
@@ -74,6 +75,9 @@ export function openGoogle(files: readonly string[], version: GoogleVersion, opt
   }
   return { source: sortByTime(joined()), stats };
 }
+
+/** 2019's collection_type of an alloc set (0 is a job). */
+const ALLOC_SET = 1;
 
 /** A scheduling class, 0-3, or undefined when the row has none. */
 function schedulingClass(v: number | undefined, field: string): number | undefined {
@@ -175,6 +179,12 @@ async function* instanceEvents2019(path: string, scale: Scale, options: ReadOpti
         const type = jsonNumber(field(obj, 'type'), 'type', 'an event code 0-10') ?? 0;
         const event = EVENTS_2019[type];
         if (event === undefined) throw new RowError('type', `expected an event code 0-10; got ${type}`);
+        const collectionType = jsonNumber(field(obj, 'collection_type'), 'collection_type', 'a collection type 0-1') ?? 0;
+        if (collectionType === ALLOC_SET) {
+          // A reservation that other instances run inside: replaying it would count their work twice.
+          if (event === 'submit') leaveOut(stats, 'instance of an alloc set (a reservation, not work)');
+          return undefined;
+        }
         const request = (field(obj, 'resource_request') ?? {}) as Record<string, unknown>;
         const cpus = jsonNumber(request.cpus, 'resource_request.cpus', 'normalised cpus');
         const memory = jsonNumber(request.memory, 'resource_request.memory', 'normalised memory');
