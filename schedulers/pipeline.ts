@@ -20,10 +20,11 @@
 // both ways agree.
 
 import { satisfiesAll } from './constraints.ts';
+import { placeEach } from './per-task.ts';
 import { SCORE_EPSILON, beats } from './scores.ts';
 import { nodeId } from './contract.ts';
 import type {
-  ClusterView, DecideContext, Decision, NodeId, Objective, PendingTask, Reason, Resources, Scheduler,
+  ClusterView, DecideContext, Decision, NodeId, Objective, PendingTask, Reason, Scheduler,
 } from './contract.ts';
 
 export interface Filter {
@@ -90,21 +91,10 @@ class Pipeline implements Scheduler {
     }
   }
 
-  *decide(pending: readonly PendingTask[], cluster: ClusterView, ctx: DecideContext): Iterable<Decision> {
-    // Within a round free room only shrinks, so with no filters a task that asks for at least
-    // what an earlier task failed to get fails too, and need not be looked at (Kubernetes'
-    // equivalence classes make the same saving).
-    const failed = this.filters.length === 0 ? new FailedRequests() : undefined;
-    for (const task of pending) {
-      const memo = task.constraints === undefined ? failed : undefined;
-      const node = memo?.covers(task) ? undefined : this.pick(task, cluster, ctx);
-      if (node === undefined) {
-        memo?.add(task);
-        if (ctx.reasons) yield { kind: 'wait', task: task.id, reason: this.whyNot(task, cluster) };
-      } else {
-        yield { kind: 'place', task: task.id, node };
-      }
-    }
+  decide(pending: readonly PendingTask[], cluster: ClusterView, ctx: DecideContext): Iterable<Decision> {
+    // With no filters, a task asking for at least what an earlier one failed to get in this
+    // round fails too, and is not looked at (Kubernetes' equivalence classes make the same saving).
+    return placeEach(pending, cluster, ctx, (task) => this.pick(task, cluster, ctx), this.filters.length === 0);
   }
 
   /** The node for the task, or undefined when none is feasible. */
@@ -202,31 +192,4 @@ class Pipeline implements Scheduler {
     return sum / this.totalWeight;
   }
 
-  /** Why nothing was chosen: the cluster-wide shortage, or the policy's own rules. */
-  private whyNot(task: PendingTask, cluster: ClusterView): Reason {
-    // Without filters or constraints nothing was chosen only because no node has room.
-    const filtered = this.filters.length > 0 || task.constraints !== undefined;
-    if (!filtered || cluster.firstFit(task) === undefined) return cluster.bottleneck(task);
-    return 'constraint';
-  }
-}
-
-/** The smallest requests that found no node in this round (a few; they rarely differ). */
-class FailedRequests {
-  private readonly list: Resources[] = [];
-
-  covers(r: Resources): boolean {
-    for (const f of this.list) if (f.cpu <= r.cpu && f.memory <= r.memory && f.gpu <= r.gpu) return true;
-    return false;
-  }
-
-  add(r: Resources): void {
-    if (this.covers(r)) return;
-    // Drop requests the new one covers, and keep the list short.
-    for (let i = this.list.length - 1; i >= 0; i--) {
-      const f = this.list[i]!;
-      if (r.cpu <= f.cpu && r.memory <= f.memory && r.gpu <= f.gpu) this.list.splice(i, 1);
-    }
-    if (this.list.length < 16) this.list.push({ cpu: r.cpu, memory: r.memory, gpu: r.gpu });
-  }
 }

@@ -8,21 +8,39 @@ import { InputError } from '../sim/errors.ts';
 import type { Scheduler, SchedulerFactory, SchedulerOptions } from './contract.ts';
 import { binpack } from './policies/binpack.ts';
 import { firstFit } from './policies/first-fit.ts';
+import { k8sDefault, k8sMostAllocated } from './policies/kubernetes.ts';
+import { nomadBinpack, nomadSpread } from './policies/nomad.ts';
+import { powerOfTwo } from './policies/power-of-two.ts';
 import { random } from './policies/random.ts';
 import { roundRobin } from './policies/round-robin.ts';
 import { spread } from './policies/spread.ts';
+import { swarmBinpack, swarmRandom, swarmSpread } from './policies/swarm.ts';
+import { tetris } from './policies/tetris.ts';
 
 interface Entry {
-  readonly create: () => Scheduler;
+  readonly create: (options: SchedulerOptions) => Scheduler;
   readonly summary: string;
+  /** Options it takes (none when absent). */
+  readonly options?: readonly string[];
 }
 
+const plain = (create: () => Scheduler, summary: string): Entry => ({ create: () => create(), summary });
+
 const BUILTIN: ReadonlyMap<string, Entry> = new Map([
-  ['first-fit', { create: firstFit, summary: 'first node in cluster order with room' }],
-  ['binpack', { create: binpack, summary: 'best fit: the most allocated node with room' }],
-  ['spread', { create: spread, summary: 'worst fit: the least allocated node with room' }],
-  ['random', { create: random, summary: 'a node with room, drawn from the seeded stream' }],
-  ['round-robin', { create: roundRobin, summary: 'the next node with room after the previous placement' }],
+  ['first-fit', plain(firstFit, 'first node in cluster order with room')],
+  ['binpack', plain(binpack, 'best fit: the most allocated node with room')],
+  ['spread', plain(spread, 'worst fit: the least allocated node with room')],
+  ['random', plain(random, 'a node with room, drawn from the seeded stream')],
+  ['round-robin', plain(roundRobin, 'the next node with room after the previous placement')],
+  ['swarm-binpack', plain(swarmBinpack, 'Docker Swarm classic binpack: integer cpu+memory percentages, fullest first, more containers on ties')],
+  ['swarm-spread', plain(swarmSpread, 'Docker Swarm classic spread: emptiest first, fewer containers on ties')],
+  ['swarm-random', plain(swarmRandom, 'Docker Swarm classic random: a random node (with room)')],
+  ['nomad-binpack', { create: nomadBinpack, summary: 'Nomad BinPack: 20 - (10^freeCpu + 10^freeMem) over a shuffled, limited set of nodes', options: ['jobType'] }],
+  ['nomad-spread', { create: nomadSpread, summary: 'Nomad spread: (10^freeCpu + 10^freeMem) - 2 over a shuffled, limited set of nodes', options: ['jobType'] }],
+  ['k8s-default', plain(k8sDefault, 'kube-scheduler defaults: LeastAllocated + BalancedAllocation, share of nodes scored, random ties')],
+  ['k8s-most-allocated', plain(k8sMostAllocated, 'kube-scheduler with NodeResourcesFit MostAllocated + BalancedAllocation')],
+  ['tetris', plain(tetris, 'Tetris: the node whose free resources align best with the demand (dot product)')],
+  ['power-of-two', plain(powerOfTwo, 'two random nodes with room, the less allocated wins')],
 ]);
 
 /** Built-in scheduler names with a one-line summary each. */
@@ -43,9 +61,17 @@ export async function createScheduler(spec: string, options: SchedulerOptions = 
     throw new InputError({ field: '--scheduler' },
       `unknown scheduler ${JSON.stringify(spec)}; expected one of ${[...BUILTIN.keys()].join(', ')}, or a path to a module such as ./my-policy.ts`);
   }
-  const keys = Object.keys(options);
-  if (keys.length > 0) throw new InputError({ field: '--scheduler' }, `${spec} takes no options; got ${keys.join(', ')}`);
-  return entry.create();
+  const unknown = Object.keys(options).filter((k) => !(entry.options ?? []).includes(k));
+  if (unknown.length > 0) {
+    throw new InputError({ field: '--scheduler' },
+      `${spec} ${entry.options ? `takes the options ${entry.options.join(', ')}` : 'takes no options'}; got ${unknown.join(', ')}`);
+  }
+  try {
+    return entry.create(options);
+  } catch (err) {
+    if (err instanceof RangeError) throw new InputError({ field: '--scheduler' }, err.message);
+    throw err;
+  }
 }
 
 /**

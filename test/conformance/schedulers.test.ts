@@ -21,12 +21,14 @@ interface Entry {
 }
 
 const DETERMINISTIC = 'a deterministic policy draws nothing from its stream, so the seed cannot change its placements';
+/** Policies that draw from their stream: random choices, shuffles, random tie-breaks. */
+const RANDOMIZED = new Set(['random', 'swarm-random', 'nomad-binpack', 'nomad-spread', 'k8s-default', 'k8s-most-allocated', 'power-of-two']);
 
 const SCHEDULERS: readonly Entry[] = [
   ...builtinSchedulers().map((s): Entry => ({
     name: s.name,
     create: () => createScheduler(s.name),
-    ...(s.name !== 'random' && { skip: { 'uses-randomness': DETERMINISTIC } }),
+    ...(!RANDOMIZED.has(s.name) && { skip: { 'uses-randomness': DETERMINISTIC } }),
   })),
   { name: 'examples/fewest-tasks.ts', create: () => createScheduler('examples/fewest-tasks.ts'), skip: { 'uses-randomness': DETERMINISTIC } },
 ];

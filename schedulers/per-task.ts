@@ -1,0 +1,57 @@
+// What policies that pick one node per task share: the decisions they yield (place the task, or,
+// when someone asks, say why it waits), and the saving that a request at least as large as one
+// that found no node in this round finds none either.
+
+import type { ClusterView, DecideContext, Decision, NodeId, PendingTask, Reason, Resources } from './contract.ts';
+
+/**
+ * Places each pending task on the node `pick` chooses. `pick` is asked only about tasks that
+ * may fit: a task without constraints asking for at least what an earlier one failed to get in
+ * this round is passed over, since free room only shrinks within a round. Set `memo` false for
+ * a policy that rejects nodes by rules of its own (then a larger request may still find a node).
+ */
+export function* placeEach(
+  pending: readonly PendingTask[], cluster: ClusterView, ctx: DecideContext,
+  pick: (task: PendingTask) => NodeId | undefined, memo = true,
+): Generator<Decision> {
+  const failed = memo ? new FailedRequests() : undefined;
+  for (const task of pending) {
+    const plain = task.constraints === undefined ? failed : undefined;
+    const node = plain?.covers(task) ? undefined : pick(task);
+    if (node !== undefined) {
+      yield { kind: 'place', task: task.id, node };
+      continue;
+    }
+    plain?.add(task);
+    if (ctx.reasons) yield { kind: 'wait', task: task.id, reason: waitReason(task, cluster, !memo) };
+  }
+}
+
+/**
+ * Why a task found no node: the cluster-wide shortage when no node has room, else the task's
+ * constraints (or, for a policy with rules of its own, `filtered`), which rejected those that do.
+ */
+export function waitReason(task: PendingTask, cluster: ClusterView, filtered = false): Reason {
+  if ((!filtered && task.constraints === undefined) || cluster.firstFit(task) === undefined) return cluster.bottleneck(task);
+  return 'constraint';
+}
+
+/** The smallest requests that found no node in this round (a few; they rarely differ). */
+export class FailedRequests {
+  private readonly list: Resources[] = [];
+
+  covers(r: Resources): boolean {
+    for (const f of this.list) if (f.cpu <= r.cpu && f.memory <= r.memory && f.gpu <= r.gpu) return true;
+    return false;
+  }
+
+  add(r: Resources): void {
+    if (this.covers(r)) return;
+    // Drop requests the new one covers, and keep the list short.
+    for (let i = this.list.length - 1; i >= 0; i--) {
+      const f = this.list[i]!;
+      if (r.cpu <= f.cpu && r.memory <= f.memory && r.gpu <= f.gpu) this.list.splice(i, 1);
+    }
+    if (this.list.length < 16) this.list.push({ cpu: r.cpu, memory: r.memory, gpu: r.gpu });
+  }
+}
