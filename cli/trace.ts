@@ -4,6 +4,10 @@
 import { dirname } from 'node:path';
 import { ensureDir } from '../sim/outputs.ts';
 import { TRACE_FORMATS, openTrace, type OpenedTrace, type TraceFormat } from '../traces/formats/index.ts';
+import type { ReadOptions } from '../traces/formats/common.ts';
+import { cacheKey, cachePathFor, writeCache } from '../traces/cache.ts';
+import { expandInputs } from '../traces/files.ts';
+import type { ReplayMode } from '../sim/simulation.ts';
 import { inspectTrace, type Distribution, type TraceProfile } from '../traces/inspect.ts';
 import { convertToNative } from '../traces/convert.ts';
 import { bytesText, fetchSet, type FetchStatus } from '../traces/fetch.ts';
@@ -38,15 +42,24 @@ ${READ_HELP}
   --json               print the characterisation as JSON`;
 
 export const TRACE_CONVERT_HELP = `usage: berth trace convert FILE… --format F --out T.csv[.gz] [--columns LIST] [--skip-bad-rows] [--scale-cpu C] [--scale-memory G]
+       berth trace convert FILE… --format F --to cache [--replay reschedule|trace] [--skip-bad-rows] [--scale-cpu C] [--scale-memory G]
 
 Writes a trace's tasks, as berth replays them with --replay reschedule, as a native CSV trace
 (gzipped when the name ends in .gz). The native format holds id, submit, duration, cpu, memory,
-gpu, priority, job and user; constraints, dependencies between tasks, run-time estimates and
-machine changes are not written, and the command says how many tasks had them.
+gpu, priority, job and user; constraints, dependencies between tasks, run-time estimates,
+scheduling classes and machine changes are not written, and the command says how many tasks had
+them.
+
+With --to cache, writes instead a binary cache of everything the reader gives, beside the first
+input (T.csv.berth-cache). berth sim, trace inspect and trace convert then read the cache instead
+of parsing, as long as the files (their sizes and modification times), the format and the
+reading options are the same; otherwise they parse the trace as usual.
 
 ${READ_HELP}
+  --to FORMAT          berth (default: a native CSV trace) or cache
   --out FILE           the native trace to write (.csv or .csv.gz)
-  --columns LIST       columns to write (default all); id,submit,duration,cpu,memory at least`;
+  --columns LIST       columns to write (default all); id,submit,duration,cpu,memory at least
+  --replay MODE        with --to cache: the mode the cache is for (default reschedule)`;
 
 export const TRACE_FETCH_HELP = `usage: berth trace fetch SET [--out DIR] [--parts LIST] [--logs LIST] [--base-url URL] [--quiet]
        berth trace fetch --list
@@ -80,8 +93,12 @@ export async function traceInspect(args: string[]): Promise<void> {
 }
 
 export async function traceConvert(args: string[]): Promise<void> {
-  const { flags, positionals } = parseFlags(args, { ...READ_OPTIONS, out: { type: 'string' }, columns: { type: 'string' } }, Infinity);
+  const { flags, positionals } = parseFlags(args, {
+    ...READ_OPTIONS, out: { type: 'string' }, columns: { type: 'string' }, to: { type: 'string' }, replay: { type: 'string' },
+  }, Infinity);
   if (flags.help) return void process.stdout.write(TRACE_CONVERT_HELP + '\n');
+  if (choiceFlag(flags, 'to', ['berth', 'cache'] as const) === 'cache') return convertToCache(flags, positionals);
+  if (flags.replay !== undefined) throw new UsageError('--replay goes with --to cache: a native trace is written as --replay reschedule replays it');
   const out = stringFlag(flags, 'out');
   if (out === undefined) throw new UsageError('--out T.csv is required');
   if (!/\.csv(\.gz)?$/i.test(out)) throw new UsageError(`--out: the native trace is written as CSV; give a name ending in .csv or .csv.gz, not ${JSON.stringify(out)}`);
@@ -178,16 +195,40 @@ function listSets(): string {
   ].join('\n')).join('\n');
 }
 
+function readOptionsFromFlags(flags: Flags, replay: ReplayMode = 'reschedule'): ReadOptions {
+  const scaleCpu = numberFlag(flags, 'scale-cpu', { min: 0, exclusiveMin: true, max: 1e6 });
+  const scaleMemory = numberFlag(flags, 'scale-memory', { min: 0, exclusiveMin: true, max: 1e9 });
+  return {
+    replay, skipBadRows: flags['skip-bad-rows'] === true,
+    ...(scaleCpu !== undefined && { scaleCpu }), ...(scaleMemory !== undefined && { scaleMemory }),
+  };
+}
+
 function openFromFlags(flags: Flags, files: string[]): { format: TraceFormat; trace: OpenedTrace } {
   if (files.length === 0) throw new UsageError('which trace? give its files, folders or globs');
   const format = choiceFlag(flags, 'format', TRACE_FORMATS) ?? 'berth';
-  const scaleCpu = numberFlag(flags, 'scale-cpu', { min: 0, exclusiveMin: true, max: 1e6 });
-  const scaleMemory = numberFlag(flags, 'scale-memory', { min: 0, exclusiveMin: true, max: 1e9 });
-  const trace = openTrace(format, files, {
-    replay: 'reschedule', skipBadRows: flags['skip-bad-rows'] === true,
-    ...(scaleCpu !== undefined && { scaleCpu }), ...(scaleMemory !== undefined && { scaleMemory }),
-  });
-  return { format, trace };
+  return { format, trace: openTrace(format, files, readOptionsFromFlags(flags)) };
+}
+
+/** `berth trace convert … --to cache`: the records as the reader gives them, parsed afresh. */
+async function convertToCache(flags: Flags, inputs: string[]): Promise<void> {
+  if (inputs.length === 0) throw new UsageError('which trace? give its files, folders or globs');
+  if (flags.out !== undefined || flags.columns !== undefined) throw new UsageError('--to cache writes beside the first input: --out and --columns do not apply');
+  const format = choiceFlag(flags, 'format', TRACE_FORMATS) ?? 'berth';
+  const options = readOptionsFromFlags(flags, choiceFlag(flags, 'replay', ['reschedule', 'trace'] as const) ?? 'reschedule');
+  const files = expandInputs(inputs);
+  const trace = openTrace(format, inputs, options, false);
+  const path = cachePathFor(inputs);
+  const status = statusLine(flags.quiet === true);
+  let records;
+  try {
+    records = await writeCache(path, cacheKey(format, files, options), trace.source, trace.stats,
+      (n) => status.show(() => `berth trace convert · ${compact(n)} records cached`));
+  } finally {
+    status.done();
+  }
+  process.stdout.write(`wrote a cache of ${thousands(records)} records (from ${thousands(trace.stats.rows)} rows of ${files.length} file${files.length === 1 ? '' : 's'}) to ${path}\n` +
+    `berth reads it instead of parsing while the files, --format and the reading options stay the same\n`);
 }
 
 // ---- The characterisation, for people ----

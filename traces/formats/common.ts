@@ -33,6 +33,8 @@ export interface OpenedTrace {
   /** Records in order of time. */
   readonly source: TaskSource;
   readonly stats: ReadStats;
+  /** The binary cache read instead of parsing, if one was. */
+  readonly cache?: string;
 }
 
 export function newStats(): ReadStats {

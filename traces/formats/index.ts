@@ -4,6 +4,7 @@
 import { InputError } from '../../sim/errors.ts';
 import { loadClusterFile, type NodeSpec } from '../../sim/cluster-file.ts';
 import { expandInputs } from '../files.ts';
+import { cacheKey, cachePathFor, openCache } from '../cache.ts';
 import { mergeByTime } from '../merge.ts';
 import { readNativeTrace } from '../native.ts';
 import { timeOf, type NodeRecord, type TraceRecord } from '../record.ts';
@@ -32,9 +33,22 @@ export function tracePlacementMissing(format: TraceFormat): string | undefined {
   }
 }
 
-/** Opens a trace of the given format from files, folders or globs: records in order of time. */
-export function openTrace(format: TraceFormat, inputs: readonly string[], options: ReadOptions): OpenedTrace {
+/**
+ * Opens a trace of the given format from files, folders or globs: records in order of time. A
+ * valid binary cache of the same inputs (traces/cache.ts) is read instead of parsing, unless
+ * `useCache` is false.
+ */
+export function openTrace(format: TraceFormat, inputs: readonly string[], options: ReadOptions, useCache = true): OpenedTrace {
   const files = expandInputs(inputs);
+  if (useCache) {
+    const path = cachePathFor(inputs);
+    const cached = openCache(path, cacheKey(format, files, options));
+    if (cached) return { ...cached, cache: path };
+  }
+  return parseTrace(format, files, options);
+}
+
+function parseTrace(format: TraceFormat, files: readonly string[], options: ReadOptions): OpenedTrace {
   switch (format) {
     case 'berth': return openNative(files, options);
     case 'google2011':
