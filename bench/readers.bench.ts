@@ -43,7 +43,7 @@ export async function readersBench(tasks = 200_000): Promise<Row[]> {
     real('swf: LANL-CM5 (real)', 'swf', 'swf', 'LANL-CM5-1994-4.1-cln.swf.gz');
     real('openb: pod list (real)', 'openb', 'alibaba-gpu-v2023', 'openb_pod_list_default.csv');
 
-    const timeRead = await bundledReader();
+    const { timeRead, timeGoogleRows } = await bundledReader();
     const rows: Row[] = [];
     const suite = `Reading traces (${tasks.toLocaleString('en-US')} synthetic tasks per format; whole reads, median of ${REPEATS}; ` +
       'then from the binary cache)';
@@ -54,6 +54,13 @@ export async function readersBench(tasks = 200_000): Promise<Row[]> {
         { suite, name: `${c.name}, ${parsed.tasks.toLocaleString('en-US')} tasks`, perSecond: parsed.median, unit: 'tasks', error: parsed.error },
         { suite, name: `  the same from its cache: ${(cached.median / parsed.median).toFixed(1)}x`, perSecond: cached.median, unit: 'tasks', error: cached.error },
       );
+      if (c.format === 'google2011') {
+        const parsing = await medianRate(async () => {
+          const r = await timeGoogleRows(c.files);
+          return { seconds: r.seconds, tasks: r.rows };
+        });
+        rows.push({ suite, name: '  its task_events rows, parsing alone (before the join)', perSecond: parsing.median, unit: 'rows', error: parsing.error });
+      }
     }
     return rows;
   } finally {
@@ -71,13 +78,13 @@ async function medianRate(read: () => Promise<{ seconds: number; tasks: number }
 }
 
 /** read-trace.ts, bundled as the command line is (see there why). */
-async function bundledReader(): Promise<typeof import('./read-trace.ts').timeRead> {
+async function bundledReader(): Promise<typeof import('./read-trace.ts')> {
   const outfile = join(PROJECT, 'bench', 'results', '.read-trace.mjs');
   await build({
     entryPoints: [join(PROJECT, 'bench', 'read-trace.ts')], outfile, bundle: true, packages: 'external',
     platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning',
   });
-  return ((await import(pathToFileURL(outfile).href)) as typeof import('./read-trace.ts')).timeRead;
+  return (await import(pathToFileURL(outfile).href)) as typeof import('./read-trace.ts');
 }
 
 type Writer = (tasks: readonly TaskRecord[], base: string) => Promise<string[]>;

@@ -4,6 +4,7 @@
 
 import { createInterface } from 'node:readline';
 import { InputError } from '../../sim/errors.ts';
+import { CsvSyntaxError, CsvTokenizer } from '../csv.ts';
 import { csvBatches, inputError, openInput } from '../input.ts';
 import type { ReplayMode } from '../../sim/simulation.ts';
 import type { TaskSource } from '../record.ts';
@@ -86,10 +87,48 @@ export interface Row {
   readonly line: number;
 }
 
+/** One line's CSV fields, quotes and all, by the tokenizer (for the rare line a fast path cannot split). */
+export function splitCsvLine(text: string): string[] {
+  let fields: string[] = [];
+  const tokenizer = new CsvTokenizer((row) => { fields = row; });
+  try {
+    tokenizer.push(text);
+    tokenizer.end();
+  } catch (err) {
+    if (err instanceof CsvSyntaxError) throw new RowError('the row', `not valid CSV: ${err.message}`);
+    throw err;
+  }
+  return fields;
+}
+
 /** The rows of a CSV file (a header, if any, is a row like the others), in batches. */
 export async function* csvRows(path: string, stats: ReadStats): AsyncGenerator<Row[]> {
   const opened = openInput(path);
   yield* csvBatches(path, opened, 4096, (fields, line): Row => ({ fields, line }));
+  stats.files.push({ path, sha256: opened.sha256() });
+}
+
+/**
+ * The lines of a text file in batches, the first of each batch numbered `first` (1-based), the
+ * line ends (LF or CRLF) removed. Cheaper than readline: no object per line.
+ */
+export async function* lineBatches(path: string, stats: ReadStats): AsyncGenerator<{ first: number; lines: string[] }> {
+  const opened = openInput(path);
+  opened.stream.setEncoding('utf8');
+  let rest = '';
+  let next = 1;
+  try {
+    for await (const chunk of opened.stream as AsyncIterable<string>) {
+      const lines = (rest + chunk).split('\n');
+      rest = lines.pop()!;
+      for (let i = 0; i < lines.length; i++) if (lines[i]!.endsWith('\r')) lines[i] = lines[i]!.slice(0, -1);
+      yield { first: next, lines };
+      next += lines.length;
+    }
+  } catch (err) {
+    throw inputError(err, path);
+  }
+  if (rest !== '') yield { first: next, lines: [rest.endsWith('\r') ? rest.slice(0, -1) : rest] };
   stats.files.push({ path, sha256: opened.sha256() });
 }
 

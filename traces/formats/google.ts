@@ -20,7 +20,7 @@ import { mergeByTime } from '../merge.ts';
 import type { Constraint, NodeRecord, TraceRecord } from '../record.ts';
 import { sortByTime } from '../sort.ts';
 import {
-  RowError, byTable, csvRows, guarded, leaveOut, newStats, number, optionalNumber, textLines,
+  RowError, byTable, csvRows, guarded, leaveOut, lineBatches, newStats, number, optionalNumber, skipOrThrow, splitCsvLine, textLines,
   type OpenedTrace, type ReadOptions, type ReadStats,
 } from './common.ts';
 import { TaskJoin, type LifecycleEvent, type TaskEvent } from './google-join.ts';
@@ -40,7 +40,7 @@ const EVENTS_2019: readonly LifecycleEvent[] = ['submit', 'other', 'other', 'sch
 const OPS_2011: readonly Constraint['op'][] = ['==', '<', '>', '!='];
 const OPS_2019: readonly Constraint['op'][] = ['==', '!=', '<', '>', '<=', '>=', 'exists', 'missing'];
 
-interface Scale {
+export interface Scale {
   readonly cpu: number; // millicores per unit
   readonly memory: number; // MiB per unit
 }
@@ -93,29 +93,92 @@ function amount(raw: string | undefined, field: string, per: number): number | u
   return toBase(v, per);
 }
 
-async function* taskEvents2011(path: string, scale: Scale, options: ReadOptions, stats: ReadStats): AsyncGenerator<TaskEvent[]> {
-  for await (const rows of csvRows(path, stats)) {
+/**
+ * task_events (2011), the bulk of the trace, read without a general CSV tokenizer: its rows are
+ * plain (no quotes), so each line's commas are found with indexOf and only the fields the join
+ * needs are cut out. A line holding a quote goes through the tokenizer after all.
+ */
+export async function* taskEvents2011(path: string, scale: Scale, options: ReadOptions, stats: ReadStats): AsyncGenerator<TaskEvent[]> {
+  const commas = new Int32Array(TASK_EVENT_COLUMNS);
+  for await (const { first, lines } of lineBatches(path, stats)) {
     const out: TaskEvent[] = [];
-    for (const { fields: f, line } of rows) {
-      const e = guarded(stats, options, path, line, (): TaskEvent | undefined => {
-        if (f.length < 13) throw new RowError('the row', `expected the 13 columns of task_events; got ${f.length}`);
-        const time = number(f[0], 'column 1 (time)', 'microseconds');
-        if (time >= AFTER_WINDOW) return undefined;
-        const type = number(f[5], 'column 6 (event type)', 'an event code 0-8');
-        const event = EVENTS_2011[type];
-        if (event === undefined) throw new RowError('column 6 (event type)', `expected an event code 0-8; got ${f[5]}`);
-        return {
-          time, job: f[2]!, index: f[3]!, event, machine: f[4] || undefined, user: f[6] || undefined,
-          schedulingClass: schedulingClass(optionalNumber(f[7], 'column 8 (scheduling class)', 'a scheduling class 0-3'), 'column 8 (scheduling class)'),
-          priority: optionalNumber(f[8], 'column 9 (priority)', 'a priority'),
-          cpu: amount(f[9], 'column 10 (CPU request)', scale.cpu),
-          memory: amount(f[10], 'column 11 (memory request)', scale.memory),
-        };
-      });
-      if (e) out.push(e);
+    for (let k = 0; k < lines.length; k++) {
+      const text = lines[k]!;
+      if (text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === '')) continue;
+      stats.rows++;
+      try {
+        const e = taskEvent2011(text, commas, scale);
+        if (e) out.push(e);
+      } catch (err) {
+        if (!(err instanceof RowError)) throw err;
+        skipOrThrow(stats, options, new InputError({ file: path, line: first + k, field: err.field }, err.problem));
+      }
     }
     yield out;
   }
+}
+
+const TASK_EVENT_COLUMNS = 13;
+
+/**
+ * One task_events row, or undefined for one after the window. `commas` is scratch space: field
+ * i runs from commas[i - 1] + 1 (0 for the first) to commas[i].
+ */
+function taskEvent2011(text: string, commas: Int32Array, scale: Scale): TaskEvent | undefined {
+  if (text.includes('"')) return taskEvent2011Fields(splitCsvLine(text), scale);
+  let count = 0;
+  for (let at = text.indexOf(','); at >= 0 && count < TASK_EVENT_COLUMNS - 1; at = text.indexOf(',', at + 1)) commas[count++] = at;
+  if (count < TASK_EVENT_COLUMNS - 1) throw new RowError('the row', `expected the 13 columns of task_events; got ${count + 1}`);
+  const c = commas;
+  const time = digits(text, 0, c[0]!);
+  if (time === undefined) return taskEvent2011Fields(splitCsvLine(text), scale); // not plain digits: the careful path
+  if (time >= AFTER_WINDOW) return undefined;
+  const type = digits(text, c[4]! + 1, c[5]!);
+  const event = type === undefined ? undefined : EVENTS_2011[type];
+  const klass = digits(text, c[6]! + 1, c[7]!);
+  const priority = digits(text, c[7]! + 1, c[8]!);
+  // Anything unusual (an unknown code, a sign, a blank where a number belongs) is left to the
+  // careful path, which says what is wrong.
+  if (event === undefined || (klass !== undefined && klass > 3) ||
+    (klass === undefined && c[7]! > c[6]! + 1) || (priority === undefined && c[8]! > c[7]! + 1)) {
+    return taskEvent2011Fields(splitCsvLine(text), scale);
+  }
+  const machine = c[4]! > c[3]! + 1 ? text.slice(c[3]! + 1, c[4]!) : undefined;
+  const user = c[6]! > c[5]! + 1 ? text.slice(c[5]! + 1, c[6]!) : undefined;
+  return {
+    time, job: text.slice(c[1]! + 1, c[2]!), index: text.slice(c[2]! + 1, c[3]!), event, machine, user, schedulingClass: klass, priority,
+    cpu: c[9]! > c[8]! + 1 ? amount(text.slice(c[8]! + 1, c[9]!), 'column 10 (CPU request)', scale.cpu) : undefined,
+    memory: c[10]! > c[9]! + 1 ? amount(text.slice(c[9]! + 1, c[10]!), 'column 11 (memory request)', scale.memory) : undefined,
+  };
+}
+
+/** The whole number text[from, to) holds in plain digits, or undefined (empty, or anything else). */
+function digits(text: string, from: number, to: number): number | undefined {
+  if (to <= from) return undefined;
+  let value = 0;
+  for (let i = from; i < to; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return undefined;
+    value = value * 10 + d;
+  }
+  return value;
+}
+
+/** A row's fields (at least the first 11 of task_events) as a task event. */
+function taskEvent2011Fields(f: readonly string[], scale: Scale): TaskEvent | undefined {
+  if (f.length < 11) throw new RowError('the row', `expected the 13 columns of task_events; got ${f.length}`);
+  const time = number(f[0], 'column 1 (time)', 'microseconds');
+  if (time >= AFTER_WINDOW) return undefined;
+  const type = number(f[5], 'column 6 (event type)', 'an event code 0-8');
+  const event = EVENTS_2011[type];
+  if (event === undefined) throw new RowError('column 6 (event type)', `expected an event code 0-8; got ${f[5]}`);
+  return {
+    time, job: f[2]!, index: f[3]!, event, machine: f[4] || undefined, user: f[6] || undefined,
+    schedulingClass: schedulingClass(optionalNumber(f[7], 'column 8 (scheduling class)', 'a scheduling class 0-3'), 'column 8 (scheduling class)'),
+    priority: optionalNumber(f[8], 'column 9 (priority)', 'a priority'),
+    cpu: amount(f[9], 'column 10 (CPU request)', scale.cpu),
+    memory: amount(f[10], 'column 11 (memory request)', scale.memory),
+  };
 }
 
 async function* constraints2011(path: string, options: ReadOptions, stats: ReadStats): AsyncGenerator<TaskEvent[]> {
