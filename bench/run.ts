@@ -5,10 +5,13 @@
 //   npm run bench -- --quick           the end-to-end run on a small cell (seconds)
 //   npm run bench -- --no-peer         skip the peer
 //   npm run bench -- --only queue,placement,histogram,csv,readers,macro
+//   npm run bench -- --ci              the short run for CI: ratios against bench/baseline.json
+//                                      (--update-baseline to write it from this run)
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ciBench, formatCi } from './ci.ts';
 import { csvBench } from './csv.bench.ts';
 import { histogramBench } from './histogram.bench.ts';
 import { macroBench } from './macro.ts';
@@ -19,8 +22,21 @@ import { printRows, type Row } from './util.ts';
 import { PROJECT } from '../test/peer-support.ts';
 
 const { values } = parseArgs({
-  options: { quick: { type: 'boolean' }, 'no-peer': { type: 'boolean' }, only: { type: 'string' } },
+  options: {
+    quick: { type: 'boolean' }, 'no-peer': { type: 'boolean' }, only: { type: 'string' },
+    ci: { type: 'boolean' }, 'update-baseline': { type: 'boolean' },
+  },
 });
+mkdirSync(join(PROJECT, 'bench', 'results'), { recursive: true });
+
+if (values.ci) {
+  const { results, failed } = await ciBench(values['update-baseline'] === true);
+  console.log(formatCi(results));
+  writeFileSync(join(PROJECT, 'bench', 'results', 'latest.json'),
+    JSON.stringify({ date: new Date().toISOString(), node: process.version, ci: results }, null, 2) + '\n');
+  console.log('\nwrote bench/results/latest.json');
+  process.exit(failed ? 1 : 0);
+}
 const only = values.only?.split(',');
 const wanted = (name: string) => !only || only.includes(name);
 
@@ -40,6 +56,5 @@ if (wanted('macro')) {
     ? { nodes: 1000, tasks: 30_000, load: 0.9, repeats: 5, peer: !values['no-peer'], policies: true }
     : { nodes: 12_500, tasks: 300_000, load: 0.9, repeats: 5, peer: !values['no-peer'], policies: true });
 }
-mkdirSync(join(PROJECT, 'bench', 'results'), { recursive: true });
 writeFileSync(join(PROJECT, 'bench', 'results', 'latest.json'), JSON.stringify(results, null, 2) + '\n');
 console.log('\nwrote bench/results/latest.json');
