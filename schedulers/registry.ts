@@ -22,6 +22,8 @@ interface Entry {
   readonly summary: string;
   /** Options it takes (none when absent). */
   readonly options?: readonly string[];
+  /** It scores every node for every task (as the scheduler it emulates does): slow on large cells. */
+  readonly scansEveryNode?: boolean;
 }
 
 const plain = (create: () => Scheduler, summary: string): Entry => ({ create: () => create(), summary });
@@ -32,20 +34,20 @@ const BUILTIN: ReadonlyMap<string, Entry> = new Map([
   ['spread', plain(spread, 'worst fit: the least allocated node with room')],
   ['random', plain(random, 'a node with room, drawn from the seeded stream')],
   ['round-robin', plain(roundRobin, 'the next node with room after the previous placement')],
-  ['swarm-binpack', plain(swarmBinpack, 'Docker Swarm classic binpack: integer cpu+memory percentages, fullest first, more containers on ties')],
-  ['swarm-spread', plain(swarmSpread, 'Docker Swarm classic spread: emptiest first, fewer containers on ties')],
+  ['swarm-binpack', { ...plain(swarmBinpack, 'Docker Swarm classic binpack: integer cpu+memory percentages, fullest first, more containers on ties'), scansEveryNode: true }],
+  ['swarm-spread', { ...plain(swarmSpread, 'Docker Swarm classic spread: emptiest first, fewer containers on ties'), scansEveryNode: true }],
   ['swarm-random', plain(swarmRandom, 'Docker Swarm classic random: a random node (with room)')],
   ['nomad-binpack', { create: nomadBinpack, summary: 'Nomad BinPack: 20 - (10^freeCpu + 10^freeMem) over a shuffled, limited set of nodes', options: ['jobType'] }],
   ['nomad-spread', { create: nomadSpread, summary: 'Nomad spread: (10^freeCpu + 10^freeMem) - 2 over a shuffled, limited set of nodes', options: ['jobType'] }],
   ['k8s-default', plain(k8sDefault, 'kube-scheduler defaults: LeastAllocated + BalancedAllocation, share of nodes scored, random ties')],
   ['k8s-most-allocated', plain(k8sMostAllocated, 'kube-scheduler with NodeResourcesFit MostAllocated + BalancedAllocation')],
-  ['tetris', plain(tetris, 'Tetris: the node whose free resources align best with the demand (dot product)')],
+  ['tetris', { ...plain(tetris, 'Tetris: the node whose free resources align best with the demand (dot product)'), scansEveryNode: true }],
   ['power-of-two', plain(powerOfTwo, 'two random nodes with room, the less allocated wins')],
 ]);
 
 /** Built-in scheduler names with a one-line summary each. */
-export function builtinSchedulers(): { name: string; summary: string }[] {
-  return [...BUILTIN].map(([name, e]) => ({ name, summary: e.summary }));
+export function builtinSchedulers(): { name: string; summary: string; scansEveryNode: boolean }[] {
+  return [...BUILTIN].map(([name, e]) => ({ name, summary: e.summary, scansEveryNode: e.scansEveryNode === true }));
 }
 
 /** A scheduler given on the command line is a module when it looks like a path. */
