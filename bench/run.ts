@@ -4,7 +4,7 @@
 //   npm run bench                      everything, at the scale of the targets (several minutes)
 //   npm run bench -- --quick           the end-to-end run on a small cell (seconds)
 //   npm run bench -- --no-peer         skip the peer
-//   npm run bench -- --only queue,placement,histogram,csv,readers,macro
+//   npm run bench -- --only queue,placement,histogram,csv,readers,macro,scale
 //   npm run bench -- --ci              the short run for CI: ratios against bench/baseline.json
 //                                      (--update-baseline to write it from this run)
 
@@ -18,6 +18,7 @@ import { macroBench } from './macro.ts';
 import { placementBench } from './placement.bench.ts';
 import { queueBench } from './queue.bench.ts';
 import { readersBench } from './readers.bench.ts';
+import { scaleBench } from './scale.ts';
 import { printRows, type Row } from './util.ts';
 import { PROJECT } from '../test/peer-support.ts';
 
@@ -55,6 +56,9 @@ if (wanted('macro')) {
   results.macro = await macroBench(values.quick
     ? { nodes: 1000, tasks: 30_000, load: 0.9, repeats: 5, peer: !values['no-peer'], policies: true }
     : { nodes: 12_500, tasks: 300_000, load: 0.9, repeats: 5, peer: !values['no-peer'], policies: true });
+}
+if (wanted('scale')) {
+  results.scale = await scaleBench(values.quick ? { maxNodes: 4000, maxTasks: 400_000 } : {});
 }
 writeFileSync(join(PROJECT, 'bench', 'results', 'latest.json'), JSON.stringify(results, null, 2) + '\n');
 console.log('\nwrote bench/results/latest.json');

@@ -1,0 +1,102 @@
+// Cost that grows as the work grows: `berth sim` (first-fit and binpack, production preset at
+// 90 % load) in a fresh process, nodes and tasks doubled in turn from 1,000 nodes and 100,000
+// tasks to 16,000 nodes and 3.2 million tasks. Time per task should grow no faster than log n in
+// the number of nodes (the index answers a placement in about log n); doubling tasks alone
+// should leave it flat. Writes the rows, and bench/scale.svg, a Vega-Lite chart of them.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import type { Summary } from '../sim/summary.ts';
+import { PROJECT } from '../test/peer-support.ts';
+
+export interface ScaleRow {
+  readonly scheduler: string;
+  readonly nodes: number;
+  readonly tasks: number;
+  readonly wallSeconds: number;
+  /** Microseconds of wall time per task, the whole process. */
+  readonly microsPerTask: number;
+  /** Peak resident memory, MiB (null where GNU time is missing). */
+  readonly peakMiB: number | null;
+  readonly digest: string;
+}
+
+/** (nodes, tasks): nodes doubled, then tasks, in turn. */
+export function scaleSteps(maxNodes = 16_000, maxTasks = 3_200_000): [number, number][] {
+  const steps: [number, number][] = [[1000, 100_000]];
+  let [nodes, tasks] = steps[0]!;
+  while (nodes < maxNodes || tasks < maxTasks) {
+    if (nodes < maxNodes && (nodes / 1000 <= tasks / 100_000 || tasks >= maxTasks)) nodes *= 2;
+    else tasks *= 2;
+    steps.push([nodes, tasks]);
+  }
+  return steps;
+}
+
+const TIME = '/usr/bin/time';
+
+function run(scheduler: string, nodes: number, tasks: number): ScaleRow {
+  const args = [join(PROJECT, 'bin', 'berth.js'), 'sim', '--scheduler', scheduler, '--nodes', String(nodes), '--tasks', String(tasks),
+    '--load', '0.9', '--json', '--quiet'];
+  const timed = existsSync(TIME);
+  const t0 = performance.now();
+  const r = timed
+    ? spawnSync(TIME, ['-f', '%M', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 })
+    : spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const wall = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`berth sim failed: ${r.stderr}`);
+  const summary = JSON.parse(r.stdout) as Summary;
+  const kib = timed ? Number(r.stderr.trim().split('\n').pop()) : NaN;
+  return {
+    scheduler, nodes, tasks, wallSeconds: wall, microsPerTask: (wall * 1e6) / tasks,
+    peakMiB: Number.isFinite(kib) ? kib / 1024 : null, digest: summary.digest,
+  };
+}
+
+export async function scaleBench(options: { schedulers?: readonly string[]; maxNodes?: number; maxTasks?: number } = {},
+  log: (line: string) => void = console.log): Promise<ScaleRow[]> {
+  // Measure the command as users run it after `npm ci`: from the bundle, not through tsx.
+  const build = spawnSync(process.execPath, [join(PROJECT, 'bin', 'build.js')], { encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`could not build dist/: ${build.stderr}`);
+  const rows: ScaleRow[] = [];
+  log('\nCost as the work grows: berth sim, production preset at load 0.9, nodes and tasks doubled in turn (fresh process each)');
+  for (const scheduler of options.schedulers ?? ['first-fit', 'binpack']) {
+    for (const [nodes, tasks] of scaleSteps(options.maxNodes, options.maxTasks)) {
+      const row = run(scheduler, nodes, tasks);
+      rows.push(row);
+      log(`  ${scheduler.padEnd(10)} ${nodes.toLocaleString('en-US').padStart(6)} nodes ${tasks.toLocaleString('en-US').padStart(9)} tasks  ` +
+        `${row.wallSeconds.toFixed(1).padStart(6)} s  ${row.microsPerTask.toFixed(1).padStart(6)} µs/task` +
+        `${row.peakMiB === null ? '' : `  ${Math.round(row.peakMiB)} MiB peak`}`);
+    }
+  }
+  writeFileSync(join(PROJECT, 'bench', 'scale.svg'), await scaleChart(rows));
+  log('  wrote bench/scale.svg');
+  return rows;
+}
+
+/** The chart: µs per task against nodes, a line per scheduler and task count doubling. */
+export function scaleSpec(rows: readonly ScaleRow[]): TopLevelSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: 'Time per task as nodes and tasks double', subtitle: 'berth sim, production preset at 90 % load, whole process' },
+    width: 420, height: 260,
+    data: { values: rows.map((r) => ({ ...r, step: `${r.nodes / 1000}k nodes, ${r.tasks / 1000}k tasks` })) },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'nodes', type: 'quantitative', scale: { type: 'log', base: 2 }, title: 'nodes (log scale)' },
+      y: { field: 'microsPerTask', type: 'quantitative', title: 'µs of wall time per task' },
+      color: { field: 'scheduler', type: 'nominal', title: 'scheduler' },
+      detail: { field: 'tasks', type: 'quantitative' },
+      tooltip: [{ field: 'step' }, { field: 'wallSeconds', format: '.1f', title: 'seconds' }],
+    },
+  };
+}
+
+async function scaleChart(rows: readonly ScaleRow[]): Promise<string> {
+  const view = new vega.View(vega.parse(compile(scaleSpec(rows)).spec), { renderer: 'none' });
+  return view.toSVG();
+}
