@@ -4,7 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -25,12 +25,17 @@ interface Site {
   files: Map<string, Buffer>;
   /** Paths whose next response stops halfway and drops the connection (once each). */
   dropOnce: Set<string>;
+  /**
+   * When a dropped response may close: once the client has saved some of it (so that the test
+   * of resuming does not depend on how fast the client reads).
+   */
+  dropWhen: () => boolean;
   /** Answer every request with the whole file (200), as servers without Range support do. */
   ignoreRange: boolean;
   requests: { path: string; range: string | undefined }[];
 }
 
-const site: Site = { files: new Map(), dropOnce: new Set(), ignoreRange: false, requests: [] };
+const site: Site = { files: new Map(), dropOnce: new Set(), dropWhen: () => true, ignoreRange: false, requests: [] };
 let server: Server;
 let base: string;
 
@@ -57,7 +62,15 @@ function handle(req: IncomingMessage, res: import('node:http').ServerResponse): 
   }
   const rest = body.subarray(start);
   if (site.dropOnce.delete(path)) {
-    res.write(rest.subarray(0, Math.floor(rest.length / 2)), () => res.socket?.destroy());
+    // Half the body, then, once the client has saved some, the connection closed: the client
+    // sees a body shorter than announced.
+    res.write(rest.subarray(0, Math.floor(rest.length / 2)));
+    const started = Date.now();
+    const close = setInterval(() => {
+      if (!site.dropWhen() && Date.now() - started < 10_000) return;
+      clearInterval(close);
+      res.socket?.destroy();
+    }, 5);
     return;
   }
   res.end(rest);
@@ -73,6 +86,7 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 function reset(files: Record<string, Buffer>): void {
   site.files = new Map(Object.entries(files));
   site.dropOnce.clear();
+  site.dropWhen = () => true;
   site.ignoreRange = false;
   site.requests = [];
 }
@@ -145,6 +159,8 @@ describe('berth trace fetch', () => {
     const name = 'task_constraints/part-00000-of-00500.csv.gz';
     site.dropOnce.add(name);
     const out = outDir();
+    const part = join(out, 'task_constraints', '.part-00000-of-00500.csv.gz.part');
+    site.dropWhen = () => existsSync(part) && statSync(part).size > 0;
     const lines: string[] = [];
     await fetchSet(traceSet('google2011'), options(out, { selection: { parts: [0] }, log: (l) => lines.push(l) }));
     const asked = site.requests.filter((r) => r.path === name);
