@@ -16,6 +16,10 @@ await build({
   entryPoints: { berth: 'cli/main.ts', worker: 'sim/worker-task.ts' },
   outdir: 'dist',
   bundle: true,
+  // Code reached only through import() (the Docker driver and its HTTP client, the report's
+  // chart renderer) goes to chunks of its own, loaded by the commands that need it.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   packages: 'external',
   platform: 'node',
   format: 'esm',

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InputError } from '../sim/errors.ts';
+import { PROJECT_ROOT } from '../sim/version.ts';
 import type { Scheduler, SchedulerFactory, SchedulerOptions } from './contract.ts';
 import { binpack } from './policies/binpack.ts';
 import { firstFit } from './policies/first-fit.ts';
@@ -83,7 +84,7 @@ export async function createScheduler(spec: string, options: SchedulerOptions = 
 async function loadSchedulerModule(path: string, options: SchedulerOptions): Promise<Scheduler> {
   if (!existsSync(path)) throw new InputError({ file: path }, 'no such scheduler module');
   // From the bundle, TypeScript is loaded only for policies that need it.
-  if (/\.[cm]?ts$/.test(path)) await import(new URL('../bin/typescript.js', import.meta.url).href);
+  if (/\.[cm]?ts$/.test(path)) await import(new URL('bin/typescript.js', PROJECT_ROOT).href);
   let mod: Record<string, unknown>;
   try {
     mod = namespaceOf((await import(pathToFileURL(path).href)) as Record<string, unknown>);
