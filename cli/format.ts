@@ -64,6 +64,11 @@ export function formatSummary(s: Summary): string {
       `   (time-weighted from ${duration(s.window.start)} to ${duration(s.window.end)})`,
     `nodes     ${s.activeNodes.mean.toFixed(1)} of ${thousands(s.nodes)} active on average · peak ${thousands(s.activeNodes.peak)} · ` +
       `${thousands(s.activeNodeHours)} active node-hours`,
+    `balance   cpu utilization across nodes: sd ${percent(s.balance.cpuStdDev)} · CV ${s.balance.cpuCv.toFixed(2)} · ` +
+      `fragmentation: cpu ${percent(s.fragmentation.cpu)} · memory ${percent(s.fragmentation.memory)} of free room fits no pending task`,
+    `slowdown  mean ${s.slowdown.mean.toFixed(2)} · p95 ${s.slowdown.p95.toFixed(2)} · bounded (${s.slowdown.bounded.thresholdSeconds} s) ` +
+      `mean ${s.slowdown.bounded.mean.toFixed(2)} · p95 ${s.slowdown.bounded.p95.toFixed(2)}`,
+    ...(s.cost ? [`cost      ${thousands(s.cost.active)} for active node-hours · ${thousands(s.cost.up)} for up node-hours (cluster file prices)`] : []),
     `makespan  ${duration(s.makespan)} (${thousands(s.makespan)} s)`,
     `engine    ${thousands(s.events)} events · ${thousands(s.rounds)} rounds · ${s.wallSeconds.toFixed(2)} s wall · ` +
       `${compact(s.eventsPerSecond)} events/s · ${compact(s.tasksPerSecond)} tasks/s`,

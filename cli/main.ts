@@ -7,6 +7,7 @@ import { builtinSchedulers } from '../schedulers/registry.ts';
 import { UsageError } from './args.ts';
 import { CLUSTER_GENERATE_HELP, TRACE_GENERATE_HELP, clusterGenerate, traceGenerate } from './generate.ts';
 import { simCommand } from './sim.ts';
+import { compareCommand } from './compare.ts';
 import { TRACE_CONVERT_HELP, TRACE_FETCH_HELP, TRACE_INSPECT_HELP, traceConvert, traceFetch, traceInspect } from './trace.ts';
 
 const HELP = `berth ${VERSION}: a discrete-event cluster simulator and scheduler benchmarking lab
@@ -15,12 +16,17 @@ usage: berth <command> [options]
 
 commands:
   sim                 run one simulation and print its summary (berth sim --help)
+  compare             compare schedulers side by side over seeds: table, report.html
   trace inspect       characterise a trace: tasks, arrivals, sizes, durations, priorities
   trace convert       write any trace's tasks as a native CSV trace
   trace fetch         download a public trace set (Google, Alibaba, Azure, SWF logs)
   trace generate      write a synthetic workload as a native CSV trace
   cluster generate    write a workload preset's cell as a cluster file
   schedulers          list the built-in schedulers
+  deploy              place an app's replicas on real hosts (Docker Engines) and keep them right
+  status              the hosts: up or down, capacity and allocation, containers
+  drain               move an app's replicas off a host, one at a time
+  down                remove every container an app owns
 
 Run 'berth <command> --help' for a command's options.`;
 
@@ -35,13 +41,29 @@ export async function main(argv: string[]): Promise<number> {
       case 'sim':
         await simCommand(rest);
         return 0;
+      case 'compare':
+        await compareCommand(rest);
+        return 0;
       case 'trace':
         return await subcommand('trace', rest, { inspect: traceInspect, convert: traceConvert, fetch: traceFetch, generate: traceGenerate },
           [TRACE_INSPECT_HELP, TRACE_CONVERT_HELP, TRACE_FETCH_HELP, TRACE_GENERATE_HELP]);
       case 'cluster':
         return await subcommand('cluster', rest, { generate: clusterGenerate }, [CLUSTER_GENERATE_HELP]);
+      // The real driver (and its HTTP client) is loaded only by the commands that use it.
+      case 'deploy':
+        await (await import('./deploy.ts')).deployCommand(rest);
+        return 0;
+      case 'status':
+        await (await import('./deploy.ts')).statusCommand(rest);
+        return 0;
+      case 'drain':
+        await (await import('./deploy.ts')).drainCommand(rest);
+        return 0;
+      case 'down':
+        await (await import('./deploy.ts')).downCommand(rest);
+        return 0;
       case 'schedulers':
-        for (const s of builtinSchedulers()) process.stdout.write(`${s.name.padEnd(12)} ${s.summary}\n`);
+        for (const s of builtinSchedulers()) process.stdout.write(`${s.name.padEnd(19)} ${s.summary}\n`);
         process.stdout.write('\nor a path to your own module: --scheduler ./my-policy.ts\n');
         return 0;
       case '--version':

@@ -35,7 +35,7 @@ the '${DEFAULT_WORKLOAD}' workload on its own cell of ${workloadPreset(DEFAULT_W
   --scheduler S        ${builtinSchedulers().map((s) => s.name).join(', ')}, or a module path (default first-fit)
   --seed N             run seed (default 1)
   --queue Q            greedy (default: go on past a task that fits nowhere) or strict-fifo
-  --out DIR            write summary.json, placements.csv and timeseries.csv there
+  --out DIR            write summary.json, placements.csv, timeseries.csv and samples.csv there
   --reasons            count why tasks wait (by reason) in the summary; slower when many wait
   --json               print summary.json to stdout instead of the text summary
   --quiet              no progress display`;
@@ -83,7 +83,7 @@ export async function simCommand(args: string[]): Promise<void> {
     return;
   }
   process.stdout.write(formatSummary(summary) + '\n');
-  if (out !== undefined) process.stdout.write(`\nwrote ${out}/summary.json, ${out}/placements.csv, ${out}/timeseries.csv\n`);
+  if (out !== undefined) process.stdout.write(`\nwrote ${out}/summary.json, ${out}/placements.csv, ${out}/timeseries.csv, ${out}/samples.csv\n`);
 }
 
 /** The run the flags ask for, with defaults applied. */

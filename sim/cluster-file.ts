@@ -9,6 +9,7 @@
 //       memory: 64       # GiB
 //       gpu: 0           # devices
 //       labels: {zone: a, gen: v2}
+//       price: 0.8       # optional: cost per node-hour (any currency), for the summary's cost
 
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -25,6 +26,8 @@ export interface NodeSpec {
   readonly labels: Readonly<Record<string, string>>;
   /** At the start of a run (default up): a machine table may add a node later. */
   readonly status?: 'up' | 'absent';
+  /** Cost per node-hour (any currency), when the cluster file gives one. */
+  readonly price?: number;
 }
 
 /** One group as a user writes it, in file units. */
@@ -35,9 +38,11 @@ export interface NodeGroup {
   readonly memory: number;
   readonly gpu?: number;
   readonly labels?: Readonly<Record<string, string>>;
+  /** Cost per node-hour (any currency). */
+  readonly price?: number;
 }
 
-const GROUP_FIELDS = ['name', 'count', 'cpu', 'memory', 'gpu', 'labels'] as const;
+const GROUP_FIELDS = ['name', 'count', 'cpu', 'memory', 'gpu', 'labels', 'price'] as const;
 const TOP_FIELDS = ['nodes', 'name', 'description'] as const;
 /** More nodes than any real cell; beyond it a count is almost surely a typo. */
 const MAX_NODES = 10_000_000;
@@ -65,6 +70,7 @@ function readGroup(input: YamlInput, i: number, raw: unknown): NodeGroup {
     memory: input.number(at('memory'), g.memory, { min: 0, unit: 'GiB' }),
     ...(g.gpu !== undefined && { gpu: input.number(at('gpu'), g.gpu, { min: 0, unit: 'GPUs' }) }),
     ...(g.labels !== undefined && { labels: input.stringMap(at('labels'), g.labels) }),
+    ...(g.price !== undefined && { price: input.number(at('price'), g.price, { min: 0, unit: 'per node-hour' }) }),
   };
 }
 
@@ -90,7 +96,7 @@ export function expandGroups(
         throw fail(i, `node name ${JSON.stringify(name)} is also produced by nodes[${other}]; give the groups different names`);
       }
       owner.set(name, i);
-      nodes.push({ name, cpu, memory, gpu, labels });
+      nodes.push({ name, cpu, memory, gpu, labels, ...(g.price !== undefined && { price: g.price }) });
     }
   });
   if (nodes.length === 0) throw fail(0, 'the cluster has no nodes (every count is 0)');

@@ -14,7 +14,7 @@ import { InputError } from './errors.ts';
 import { formatMicros } from './units.ts';
 import { StagedFile, ensureDir, outputPath } from './outputs.ts';
 import { Simulation, type AttemptRow, type QueueDiscipline, type ReplayMode } from './simulation.ts';
-import { summarize, timeseriesCsv, type RunRecord, type Summary } from './summary.ts';
+import { samplesCsv, summarize, timeseriesCsv, type RunRecord, type Summary } from './summary.ts';
 import { VERSION } from './version.ts';
 
 export type ClusterSpec =
@@ -52,7 +52,7 @@ export interface Progress {
 }
 
 export interface RunOptions {
-  /** Writes summary.json, placements.csv and timeseries.csv there. */
+  /** Writes summary.json, placements.csv, timeseries.csv and samples.csv there. */
   readonly out?: string;
   readonly onProgress?: (progress: Progress) => void;
   /** Ask the scheduler why tasks wait and count the reasons in the summary (slower in overload). */
@@ -87,6 +87,7 @@ export async function runSimulation(spec: RunSpec, options: RunOptions = {}): Pr
     if (outputs) {
       outputs.summary.write(JSON.stringify(summary, null, 2) + '\n');
       outputs.timeseries.write(timeseriesCsv(sim));
+      outputs.samples.write(samplesCsv(sim));
       for (const file of outputs.all) await file.commit();
     }
     return summary;
@@ -194,6 +195,7 @@ interface Outputs {
   readonly summary: StagedFile;
   readonly placements: StagedFile;
   readonly timeseries: StagedFile;
+  readonly samples: StagedFile;
   readonly all: readonly StagedFile[];
 }
 
@@ -202,8 +204,9 @@ async function openOutputs(dir: string): Promise<Outputs> {
   const summary = new StagedFile(outputPath(dir, 'summary.json'));
   const placements = new StagedFile(outputPath(dir, 'placements.csv'));
   const timeseries = new StagedFile(outputPath(dir, 'timeseries.csv'));
+  const samples = new StagedFile(outputPath(dir, 'samples.csv'));
   placements.write('task,node,submit,start,end\n');
-  return { summary, placements, timeseries, all: [placements, timeseries, summary] };
+  return { summary, placements, timeseries, samples, all: [placements, timeseries, samples, summary] };
 }
 
 function placementLine(row: AttemptRow): string {

@@ -17,7 +17,9 @@ import { Cluster } from './cluster.ts';
 import type { NodeSpec } from './cluster-file.ts';
 import { Dependencies } from './dependencies.ts';
 import { PlacementDigest } from './digest.ts';
+import { fragmentation, type FragmentationSample } from './fragmentation.ts';
 import { Channel, Metrics } from './metrics.ts';
+import { NodeBalance } from './node-balance.ts';
 import { PendingQueue } from './pending-queue.ts';
 import { stream } from './random.ts';
 import { TaskState, TaskTable } from './tasks.ts';
@@ -27,6 +29,9 @@ import {
 } from '../schedulers/contract.ts';
 import { satisfiesAll } from '../schedulers/constraints.ts';
 import type { NodeRecord, TaskRecord, TraceRecord } from '../traces/record.ts';
+
+/** Samples of fragmentation and balance kept at most (see sample()). */
+const MAX_SAMPLES = 4096;
 
 /** Event classes: the lower pops first at the same instant. */
 export const EventClass = {
@@ -124,6 +129,17 @@ export class Simulation {
   private readonly nodeChanges = new Map<number, NodeRecord>();
   private nextChange = 0;
   private metricsOrNone: Metrics | undefined;
+  private readonly balance: NodeBalance;
+  /** Price per node-hour of each node (0 when not given); whether any was given. */
+  private readonly prices: Float64Array;
+  readonly priced: boolean;
+  private fragmentationSamples: FragmentationSample[] = [];
+  private nextSample = Infinity;
+  /**
+   * Grid step of the samples, µs: from 4 s (finer costs scans and shows nothing a chart can),
+   * doubling (keeping every other sample) to stay within MAX_SAMPLES.
+   */
+  private sampleStep = 4e6;
   private roundQueued = false;
   private nextOrdinal = 0;
   private lastTime = -Infinity;
@@ -131,6 +147,9 @@ export class Simulation {
 
   constructor(nodes: readonly NodeSpec[], options: SimulationOptions) {
     this.cluster = new Cluster(nodes);
+    this.balance = new NodeBalance(nodes.length, (i) => (nodes[i]!.status ?? 'up') === 'up');
+    this.prices = Float64Array.from(nodes, (n) => n.price ?? 0);
+    this.priced = nodes.some((n) => n.price !== undefined);
     this.scheduler = options.scheduler;
     this.strict = (options.queue ?? 'greedy') === 'strict-fifo';
     this.traceMode = options.replay === 'trace';
@@ -172,6 +191,11 @@ export class Simulation {
   /** The metrics, which start at the first record. */
   get metrics(): Metrics | undefined {
     return this.metricsOrNone;
+  }
+
+  /** Fragmentation and balance sampled at regular instants (see fragmentation.ts). */
+  get samples(): readonly FragmentationSample[] {
+    return this.fragmentationSamples;
   }
 
   /** Time of the last task end (finish or eviction), µs, or -Infinity before any. */
@@ -218,11 +242,53 @@ export class Simulation {
     m.add(Channel.capCpu, this.cluster.upCapacity('cpu'));
     m.add(Channel.capMemory, this.cluster.upCapacity('memory'));
     m.add(Channel.capGpu, this.cluster.upCapacity('gpu'));
+    let upPrice = 0;
+    for (let i = 0; i < this.cluster.nodeCount; i++) if (this.cluster.status(nodeId(i)) === 'up') upPrice += this.prices[i]!;
+    m.add(Channel.upPrice, upPrice);
+    m.add(Channel.upNodes, this.cluster.upNodes);
     this.metricsOrNone = m;
+    this.nextSample = origin;
+  }
+
+  /**
+   * Samples fragmentation and balance at every grid instant up to `now`, with the state that
+   * held just before `now` (the events at `now` have not applied yet).
+   */
+  private sample(now: number): void {
+    const { cpu, memory } = fragmentation(this.cluster, this.pending.items);
+    const pending = this.pending.length, cpuCv = this.balance.cv;
+    const origin = this.metricsOrNone!.origin;
+    while (this.nextSample <= now) {
+      this.fragmentationSamples.push({ time: this.nextSample, weight: this.sampleStep, cpu, memory, pending, cpuCv });
+      this.nextSample += this.sampleStep;
+      if (this.fragmentationSamples.length > MAX_SAMPLES) {
+        // Keep the samples on the doubled grid, each now standing for twice the time.
+        const step = (this.sampleStep *= 2);
+        this.fragmentationSamples = this.fragmentationSamples
+          .filter((x) => (x.time - origin) % step === 0).map((x) => ({ ...x, weight: step }));
+        this.nextSample = origin + Math.ceil((this.nextSample - origin) / step) * step;
+      }
+    }
+  }
+
+  /** The sampled series closed at `end` (µs): one more sample if the grid reached it. */
+  finishSamples(end: number): void {
+    if (this.metricsOrNone && this.nextSample <= end) this.sample(end);
+  }
+
+  /** Counts a node's cpu utilization in the balance, after its allocation or capacity changed. */
+  private rebalance(node: number): void {
+    const id = nodeId(node);
+    if (this.cluster.status(id) !== 'up') return;
+    const cap = this.cluster.capacity(id, 'cpu');
+    this.balance.set(node, cap > 0 ? this.cluster.allocated(id, 'cpu') / cap : 0);
+    this.rebalanceChannels();
   }
 
   private dispatch(cls: EventClassValue, payload: number): void {
-    this.metricsOrNone!.advance(this.engine.now);
+    const now = this.engine.now;
+    this.metricsOrNone!.advance(now);
+    if (now >= this.nextSample) this.sample(now);
     switch (cls) {
       case EventClass.Finish: return this.onFinish(payload);
       case EventClass.NodeFail:
@@ -284,6 +350,7 @@ export class Simulation {
 
   private onFinish(slot: number): void {
     const record = this.tasks.record(slot);
+    this.metricsOrNone!.recordCompletion(this.engine.now - this.tasks.submit[slot]!, this.tasks.duration[slot]!);
     this.endAttempt(slot);
     this.completed++;
     this.tasks.release(slot);
@@ -339,11 +406,20 @@ export class Simulation {
     if (!this.traceMode) for (const task of this.cluster.tasksOn(nodeId(node))) this.evict(task);
     this.countCapacity(node, -1);
     this.cluster.setStatus(node, status);
+    this.balance.remove(node);
+    this.rebalanceChannels();
   }
 
   private bringUp(node: number): void {
     this.cluster.setStatus(node, 'up');
     this.countCapacity(node, 1);
+    this.rebalance(node);
+  }
+
+  private rebalanceChannels(): void {
+    const m = this.metricsOrNone!;
+    m.set(Channel.cpuCv, this.balance.cv);
+    m.set(Channel.cpuStdDev, this.balance.stdDev);
   }
 
   /** A new capacity; tasks that no longer fit are evicted, latest started first. */
@@ -351,7 +427,10 @@ export class Simulation {
     const up = this.cluster.status(nodeId(node)) === 'up';
     if (up) this.countCapacity(node, -1);
     this.cluster.setCapacity(node, capacity.cpu, capacity.memory, capacity.gpu);
-    if (up) this.countCapacity(node, 1);
+    if (up) {
+      this.countCapacity(node, 1);
+      this.rebalance(node);
+    }
     if (this.traceMode) return;
     const latestFirst = this.cluster.tasksOn(nodeId(node)).sort((a, b) => this.tasks.start[b]! - this.tasks.start[a]!);
     for (const task of latestFirst) {
@@ -366,6 +445,8 @@ export class Simulation {
     m.add(Channel.capCpu, sign * this.cluster.capacity(id, 'cpu'));
     m.add(Channel.capMemory, sign * this.cluster.capacity(id, 'memory'));
     m.add(Channel.capGpu, sign * this.cluster.capacity(id, 'gpu'));
+    m.add(Channel.upPrice, sign * this.prices[node]!);
+    m.add(Channel.upNodes, sign);
   }
 
   /** Takes a running task off its node and puts it back in the queue at its place. */
@@ -449,8 +530,12 @@ export class Simulation {
     const cpu = t.cpu[slot]!, memory = t.memory[slot]!, gpu = t.gpu[slot]!;
     const now = this.engine.now;
     const m = this.metricsOrNone!;
-    if (this.cluster.taskCount(nodeId(node)) === 0) m.add(Channel.activeNodes, 1);
+    if (this.cluster.taskCount(nodeId(node)) === 0) {
+      m.add(Channel.activeNodes, 1);
+      m.add(Channel.activePrice, this.prices[node]!);
+    }
     this.cluster.place(node, slot, cpu, memory, gpu);
+    if (cpu > 0) this.rebalance(node);
     t.state[slot] = TaskState.Running;
     t.node[slot] = node;
     t.start[slot] = now;
@@ -460,7 +545,7 @@ export class Simulation {
     m.add(Channel.allocGpu, gpu);
     m.add(Channel.pending, -1);
     m.add(Channel.running, 1);
-    m.waits.record(now - t.submit[slot]!);
+    m.recordWait(now - t.submit[slot]!, t.priority[slot]!);
     this.started++;
   }
 
@@ -472,7 +557,11 @@ export class Simulation {
     const now = this.engine.now;
     this.cluster.remove(node, slot, cpu, memory, gpu);
     const m = this.metricsOrNone!;
-    if (this.cluster.taskCount(nodeId(node)) === 0) m.add(Channel.activeNodes, -1);
+    if (this.cluster.taskCount(nodeId(node)) === 0) {
+      m.add(Channel.activeNodes, -1);
+      m.add(Channel.activePrice, -this.prices[node]!);
+    }
+    if (cpu > 0) this.rebalance(node);
     m.add(Channel.allocCpu, -cpu);
     m.add(Channel.allocMemory, -memory);
     m.add(Channel.allocGpu, -gpu);

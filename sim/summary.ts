@@ -2,7 +2,9 @@
 // repeat it. Fields are added, never renamed. Times in seconds, shares in 0-1.
 
 import type { Reason } from '../schedulers/contract.ts';
-import { Channel, type Metrics } from './metrics.ts';
+import { meanOver } from './fragmentation.ts';
+import type { Histogram } from './histogram.ts';
+import { BOUNDED_SLOWDOWN_SECONDS, Channel, SLOWDOWN_SCALE, type Metrics } from './metrics.ts';
 import type { Conflicts, QueueDiscipline, ReplayMode, Simulation, TraceReplay } from './simulation.ts';
 import { seconds } from './units.ts';
 
@@ -63,6 +65,29 @@ export interface Summary {
   readonly activeNodeHours: number;
   readonly activeNodes: { readonly mean: number; readonly peak: number };
   readonly pendingTasks: { readonly mean: number; readonly peak: number };
+  /** Waiting time at the percentiles of WAIT_CDF_PERCENTS (seconds): the CDF of waits. */
+  readonly waitCdf: { readonly percent: readonly number[]; readonly seconds: readonly number[] };
+  /** Waits of the tasks started, per priority value, highest first (seconds). */
+  readonly waitByPriority: readonly { readonly priority: number; readonly tasks: number; readonly mean: number; readonly p95: number }[];
+  /**
+   * Over completed tasks: (completion - submit) / run time, for tasks with a run time; bounded,
+   * with the run time taken as at least `thresholdSeconds` and the ratio at least 1 (every task).
+   */
+  readonly slowdown: {
+    readonly tasks: number; readonly mean: number; readonly p95: number;
+    readonly bounded: { readonly thresholdSeconds: number; readonly mean: number; readonly p95: number };
+  };
+  /**
+   * Share of free cpu and memory on up nodes where the smallest pending request does not fit
+   * (0 while nothing is pending): sampled on a regular grid, time-weighted over `window`.
+   */
+  readonly fragmentation: { readonly cpu: number; readonly memory: number; readonly samples: number };
+  /** Spread of cpu utilization across up nodes (standard deviation, and it over the mean), time-weighted over `window`. */
+  readonly balance: { readonly cpuCv: number; readonly cpuStdDev: number };
+  /** Node-hours of up nodes, over the whole run. */
+  readonly upNodeHours: number;
+  /** With prices in the cluster file: price × hours of active nodes, and of up nodes, over the whole run; else null. */
+  readonly cost: { readonly active: number; readonly up: number } | null;
   readonly events: number;
   readonly rounds: number;
   readonly conflicts: Conflicts;
@@ -81,6 +106,12 @@ export interface Summary {
   readonly run: RunRecord;
 }
 
+/** Where the summary's CDF of waits is read. */
+export const WAIT_CDF_PERCENTS: readonly number[] = [
+  0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80, 85, 90, 91, 92, 93, 94, 95, 96, 97, 98, 99,
+  99.2, 99.4, 99.6, 99.8, 99.9, 99.95, 99.99, 100,
+];
+
 /** Rounds to 6 significant digits for the file; the digest, not the summary, is exact. */
 const round6 = (x: number): number => (Number.isFinite(x) ? Number(x.toPrecision(6)) : x);
 
@@ -88,6 +119,7 @@ export function summarize(sim: Simulation, digest: string, record: RunRecord, wa
   const m: Metrics | undefined = sim.metrics;
   const end = Math.max(sim.lastTaskEnd, sim.now);
   m?.advance(end);
+  sim.finishSamples(end);
   const waits = m?.waits;
   const share = (alloc: number, cap: number) => {
     const c = m?.integral(cap) ?? 0;
@@ -127,6 +159,24 @@ export function summarize(sim: Simulation, digest: string, record: RunRecord, wa
     activeNodeHours: round6((m?.integralOverRun(Channel.activeNodes) ?? 0) / 3.6e9),
     activeNodes: { mean: round6(m?.mean(Channel.activeNodes) ?? 0), peak: m?.peakActiveNodes ?? 0 },
     pendingTasks: { mean: round6(m?.mean(Channel.pending) ?? 0), peak: m?.peakPending ?? 0 },
+    waitCdf: { percent: [...WAIT_CDF_PERCENTS], seconds: WAIT_CDF_PERCENTS.map(waitAt) },
+    waitByPriority: m ? [...m.waitsByPriority].sort((a, b) => b[0] - a[0]).map(([priority, h]) => ({
+      priority, tasks: h.count, mean: round6(seconds(h.mean)), p95: round6(seconds(h.percentile(95))),
+    })) : [],
+    slowdown: {
+      tasks: m?.slowdowns.count ?? 0, mean: ratio(m?.slowdowns), p95: ratio(m?.slowdowns, 95),
+      bounded: { thresholdSeconds: BOUNDED_SLOWDOWN_SECONDS, mean: ratio(m?.boundedSlowdowns), p95: ratio(m?.boundedSlowdowns, 95) },
+    },
+    fragmentation: {
+      cpu: m ? round6(meanOver(sim.samples, m.window.start, m.window.end, 'cpu')) : 0,
+      memory: m ? round6(meanOver(sim.samples, m.window.start, m.window.end, 'memory')) : 0,
+      samples: sim.samples.length,
+    },
+    balance: { cpuCv: round6(m?.mean(Channel.cpuCv) ?? 0), cpuStdDev: round6(m?.mean(Channel.cpuStdDev) ?? 0) },
+    upNodeHours: round6((m?.integralOverRun(Channel.upNodes) ?? 0) / 3.6e9),
+    cost: sim.priced && m ? {
+      active: round6(m.integralOverRun(Channel.activePrice) / 3.6e9), up: round6(m.integralOverRun(Channel.upPrice) / 3.6e9),
+    } : null,
     events: sim.events,
     rounds: sim.rounds,
     conflicts: { ...sim.conflicts },
@@ -140,6 +190,21 @@ export function summarize(sim: Simulation, digest: string, record: RunRecord, wa
     tasksPerSecond: wallSeconds > 0 ? Math.round(sim.submitted / wallSeconds) : 0,
     run: record,
   };
+}
+
+/** A slowdown histogram's mean, or percentile, as a ratio (1 when empty). */
+function ratio(h: Histogram | undefined, p?: number): number {
+  if (!h || h.count === 0) return 1;
+  return round6((p === undefined ? h.mean : h.percentile(p)) / SLOWDOWN_SCALE);
+}
+
+/** Fragmentation and balance samples as CSV (see sim/fragmentation.ts): instants, not buckets. */
+export function samplesCsv(sim: Simulation): string {
+  let text = 'time,pending,fragmentation_cpu,fragmentation_memory,cpu_util_cv\n';
+  for (const s of sim.samples) {
+    text += `${round6(seconds(s.time))},${s.pending},${round6(s.cpu)},${round6(s.memory)},${round6(s.cpuCv)}\n`;
+  }
+  return text;
 }
 
 /** The time series as CSV: one row per bucket, time-weighted means. */
