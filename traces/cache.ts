@@ -8,10 +8,11 @@
 // Layout: the magic line, chunks, an empty chunk, a JSON header (what the cache is valid for,
 // and the reading's stats), and the header's offset as a float64 in the last 8 bytes. A chunk is a 16-byte head (record count, bytes of numbers, bytes of
 // text, reserved) followed by the numbers, columns of float64 (time, duration, cpu, memory,
-// gpu, priority), then the text: one JSON object with each record's id, job, user and kind,
-// and, by index, what only some records carry (constraints, dependencies, estimates, scheduling
-// classes, the trace's placement, machine changes). Numbers are exact (float64 holds every µs
-// and base-unit amount berth uses); text is JSON, so any string survives.
+// gpu, priority), then the text: one JSON object with each record's id, job, user and kind, a
+// column for each field only some records carry (constraints, dependencies, estimates,
+// scheduling classes, the trace's placement), when any record of the chunk has it, and the
+// machine changes by index. Numbers are exact (float64 holds every µs and base-unit amount
+// berth uses); text is JSON, so any string survives.
 
 import { closeSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -22,7 +23,7 @@ import type { NodeRecord, TaskRecord, TraceRecord } from './record.ts';
 
 const MAGIC = 'berth-trace-cache\n';
 /** Bumped whenever the layout or what readers produce changes: older caches are then ignored. */
-export const CACHE_VERSION = 1;
+export const CACHE_VERSION = 2;
 const CHUNK_RECORDS = 65536;
 const BATCH = 4096;
 const COLUMNS = 6;
@@ -42,9 +43,10 @@ interface Header {
   readonly records: number;
 }
 
-/** Fields beyond the common ones, kept by record index within a chunk. */
-type Extra = { -readonly [K in 'constraints' | 'group' | 'groupSize' | 'after' | 'estimate' | 'schedulingClass' | 'placed']?: TaskRecord[K] } &
-  { change?: NodeRecord['change']; capacity?: NodeRecord['capacity'] };
+/** A task's fields that only some records carry: each a column of the chunk when any record has it. */
+const OPTIONAL = ['constraints', 'group', 'groupSize', 'after', 'estimate', 'schedulingClass', 'placed'] as const;
+type Optional = (typeof OPTIONAL)[number];
+type MutableTask = { -readonly [K in keyof TaskRecord]: TaskRecord[K] };
 
 interface ChunkText {
   readonly id: string[];
@@ -53,7 +55,10 @@ interface ChunkText {
   readonly user: (string | null)[];
   /** A letter a record: 't' a task, 'n' a machine change (its id is the node's name). */
   readonly kind: string;
-  readonly extra: Record<number, Extra>;
+  /** Optional task fields, a column each (null where a record has none), present when any has it. */
+  readonly optional: Partial<Record<Optional, unknown[]>>;
+  /** Machine changes, by record index. */
+  readonly changes: Record<number, { change: NodeRecord['change']; capacity?: NodeRecord['capacity'] }>;
 }
 
 /** Where the cache of these inputs lives: beside the first one (a file, a folder or a glob). */
@@ -135,7 +140,7 @@ function end(records: number): Buffer {
 function encodeChunk(chunk: readonly TraceRecord[]): Buffer {
   const n = chunk.length;
   const numbers = new Float64Array(n * COLUMNS);
-  const text: ChunkText = { id: [], job: [], user: [], kind: '', extra: {} };
+  const text: ChunkText = { id: [], job: [], user: [], kind: '', optional: {}, changes: {} };
   let kind = '';
   for (let i = 0; i < n; i++) {
     const r = chunk[i]!;
@@ -145,22 +150,18 @@ function encodeChunk(chunk: readonly TraceRecord[]): Buffer {
       text.job.push(r.job ?? null);
       text.user.push(r.user ?? null);
       kind += 't';
-      const extra: Extra = {};
-      if (r.constraints !== undefined) extra.constraints = r.constraints;
-      if (r.group !== undefined) extra.group = r.group;
-      if (r.groupSize !== undefined) extra.groupSize = r.groupSize;
-      if (r.after !== undefined) extra.after = r.after;
-      if (r.estimate !== undefined) extra.estimate = r.estimate;
-      if (r.schedulingClass !== undefined) extra.schedulingClass = r.schedulingClass;
-      if (r.placed !== undefined) extra.placed = r.placed;
-      if (Object.keys(extra).length > 0) text.extra[i] = extra;
+      for (const field of OPTIONAL) {
+        const value = r[field];
+        if (value === undefined) continue;
+        (text.optional[field] ??= new Array<unknown>(n).fill(null))[i] = value;
+      }
     } else {
       numbers[i * COLUMNS] = r.time;
       text.id.push(r.node);
       text.job.push(null);
       text.user.push(null);
       kind += 'n';
-      text.extra[i] = { change: r.change, ...(r.capacity && { capacity: r.capacity }) };
+      text.changes[i] = { change: r.change, ...(r.capacity && { capacity: r.capacity }) };
     }
   }
   const json = Buffer.from(JSON.stringify({ ...text, kind }));
@@ -238,25 +239,30 @@ async function* readChunks(fd: number, path: string): AsyncGenerator<TraceRecord
 
 function decode(numbers: Float64Array, text: ChunkText, from: number, to: number): TraceRecord[] {
   const out: TraceRecord[] = new Array(to - from);
+  const optional = OPTIONAL.filter((f) => text.optional[f] !== undefined).map((f) => [f, text.optional[f]!] as const);
   for (let i = from; i < to; i++) {
     const at = i * COLUMNS;
-    const extra = text.extra[i];
     if (text.kind.charCodeAt(i) === 110 /* n */) {
-      out[i - from] = { kind: 'node', time: numbers[at]!, node: text.id[i]!, change: extra!.change!, ...(extra!.capacity && { capacity: extra!.capacity }) };
+      const c = text.changes[i]!;
+      out[i - from] = { kind: 'node', time: numbers[at]!, node: text.id[i]!, change: c.change, ...(c.capacity && { capacity: c.capacity }) };
       continue;
     }
     const job = text.job[i] ?? undefined, user = text.user[i] ?? undefined;
     const id = text.id[i]!, submit = numbers[at]!, duration = numbers[at + 1]!;
     const cpu = numbers[at + 2]!, memory = numbers[at + 3]!, gpu = numbers[at + 4]!, priority = numbers[at + 5]!;
     // One literal for each common shape, so that records share hidden classes.
-    const r: TaskRecord = job !== undefined && user !== undefined
+    const r: MutableTask = job !== undefined && user !== undefined
       ? { kind: 'task', id, submit, duration, cpu, memory, gpu, priority, job, user }
       : job !== undefined
         ? { kind: 'task', id, submit, duration, cpu, memory, gpu, priority, job }
         : user !== undefined
           ? { kind: 'task', id, submit, duration, cpu, memory, gpu, priority, user }
           : { kind: 'task', id, submit, duration, cpu, memory, gpu, priority };
-    out[i - from] = extra === undefined ? r : { ...r, ...extra };
+    for (const [field, column] of optional) {
+      const value = column[i];
+      if (value !== null) (r as Record<Optional, unknown>)[field] = value;
+    }
+    out[i - from] = r;
   }
   return out;
 }
