@@ -16,7 +16,7 @@ import { DEFAULT_WORKLOAD, workloadPreset } from '../traces/synthetic/presets.ts
 import { UsageError, exclusive, numberFlag, parseFlags, stringFlag, type Flags } from './args.ts';
 import { duration, thousands } from './format.ts';
 import { statusLine } from './progress.ts';
-import { simSpec } from './sim.ts';
+import { INPUT_OPTIONS, simSpec } from './sim.ts';
 
 export const DEFAULT_SCHEDULERS = ['binpack', 'spread', 'first-fit'];
 export const DEFAULT_SEEDS = 3;
@@ -44,18 +44,7 @@ default ('${DEFAULT_WORKLOAD}' workload, ${workloadPreset(DEFAULT_WORKLOAD).defa
   cluster, workload, --queue, --replay, --scale-*: as in 'berth sim --help'`;
 
 const OPTIONS = {
-  cluster: { type: 'string', multiple: true },
-  'cluster-format': { type: 'string' },
-  nodes: { type: 'string' },
-  trace: { type: 'string', multiple: true },
-  format: { type: 'string' },
-  replay: { type: 'string' },
-  'skip-bad-rows': { type: 'boolean' },
-  'scale-cpu': { type: 'string' },
-  'scale-memory': { type: 'string' },
-  workload: { type: 'string' },
-  tasks: { type: 'string' },
-  load: { type: 'string' },
+  ...INPUT_OPTIONS,
   schedulers: { type: 'string', multiple: true },
   seeds: { type: 'string' },
   'seed-list': { type: 'string' },

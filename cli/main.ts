@@ -49,19 +49,16 @@ export async function main(argv: string[]): Promise<number> {
           [TRACE_INSPECT_HELP, TRACE_CONVERT_HELP, TRACE_FETCH_HELP, TRACE_GENERATE_HELP]);
       case 'cluster':
         return await subcommand('cluster', rest, { generate: clusterGenerate }, [CLUSTER_GENERATE_HELP]);
-      // The real driver (and its HTTP client) is loaded only by the commands that use it.
       case 'deploy':
-        await (await import('./deploy.ts')).deployCommand(rest);
-        return 0;
       case 'status':
-        await (await import('./deploy.ts')).statusCommand(rest);
-        return 0;
       case 'drain':
-        await (await import('./deploy.ts')).drainCommand(rest);
+      case 'down': {
+        // The real driver (and its HTTP client) is loaded only by the commands that use it.
+        const driver = await import('./deploy.ts');
+        const run = { deploy: driver.deployCommand, status: driver.statusCommand, drain: driver.drainCommand, down: driver.downCommand }[command];
+        await run(rest);
         return 0;
-      case 'down':
-        await (await import('./deploy.ts')).downCommand(rest);
-        return 0;
+      }
       case 'schedulers':
         for (const s of builtinSchedulers()) process.stdout.write(`${s.name.padEnd(19)} ${s.summary}\n`);
         process.stdout.write('\nor a path to your own module: --scheduler ./my-policy.ts\n');

@@ -40,7 +40,8 @@ the '${DEFAULT_WORKLOAD}' workload on its own cell of ${workloadPreset(DEFAULT_W
   --json               print summary.json to stdout instead of the text summary
   --quiet              no progress display`;
 
-const OPTIONS = {
+/** The options that say what to run on: the cluster and the workload (berth sim, berth compare). */
+export const INPUT_OPTIONS = {
   cluster: { type: 'string', multiple: true },
   'cluster-format': { type: 'string' },
   nodes: { type: 'string' },
@@ -53,6 +54,10 @@ const OPTIONS = {
   workload: { type: 'string' },
   tasks: { type: 'string' },
   load: { type: 'string' },
+} as const;
+
+const OPTIONS = {
+  ...INPUT_OPTIONS,
   scheduler: { type: 'string' },
   seed: { type: 'string' },
   queue: { type: 'string' },
