@@ -5,13 +5,14 @@ import { CLUSTER_FORMATS, TRACE_FORMATS } from '../traces/formats/index.ts';
 import { runSimulation, type ClusterSpec, type RunSpec, type WorkloadSpec } from '../sim/run.ts';
 import { DEFAULT_WORKLOAD, WORKLOADS, workloadPreset } from '../traces/synthetic/presets.ts';
 import { builtinSchedulers } from '../schedulers/registry.ts';
+import type { SchedulerOptions } from '../schedulers/contract.ts';
 import { UsageError, choiceFlag, exclusive, numberFlag, parseFlags, stringFlag, type Flags } from './args.ts';
 import { formatSummary } from './format.ts';
 import { progressLine } from './progress.ts';
 
 export const SIM_HELP = `usage: berth sim [--cluster FILE… [--cluster-format F] | --nodes N]
                  [--trace FILE… --format F [--replay reschedule|trace] [--skip-bad-rows] | --workload NAME [--tasks N] [--load L]]
-                 [--scheduler NAME|./policy.ts] [--seed N] [--queue greedy|strict-fifo]
+                 [--scheduler NAME|./policy.ts [--scheduler-option K=V…]] [--seed N] [--queue greedy|strict-fifo]
                  [--scale-cpu CORES] [--scale-memory GIB] [--out DIR] [--reasons] [--json] [--quiet]
 
 Runs one simulation and prints a summary. With no arguments it runs the embedded default:
@@ -33,6 +34,7 @@ the '${DEFAULT_WORKLOAD}' workload on its own cell of ${workloadPreset(DEFAULT_W
   --tasks N            tasks to generate
   --load L             offered load as a fraction of the cluster's capacity
   --scheduler S        ${builtinSchedulers().map((s) => s.name).join(', ')}, or a module path (default first-fit)
+  --scheduler-option K=V  an option of the scheduler (repeat for several), e.g. jobType=batch for nomad-*
   --seed N             run seed (default 1)
   --queue Q            greedy (default: go on past a task that fits nowhere) or strict-fifo
   --out DIR            write summary.json, placements.csv, timeseries.csv and samples.csv there
@@ -54,6 +56,7 @@ export const INPUT_OPTIONS = {
   workload: { type: 'string' },
   tasks: { type: 'string' },
   load: { type: 'string' },
+  'scheduler-option': { type: 'string', multiple: true },
 } as const;
 
 const OPTIONS = {
@@ -122,6 +125,7 @@ export function simSpec(flags: Flags): RunSpec {
   else throw new UsageError(`--trace needs --cluster: a ${format} trace does not describe the machines it ran on (only SWF logs do)`);
   const scaleCpu = numberFlag(flags, 'scale-cpu', { min: 0, exclusiveMin: true, max: 1e6 });
   const scaleMemory = numberFlag(flags, 'scale-memory', { min: 0, exclusiveMin: true, max: 1e9 });
+  const schedulerOptions = schedulerOptionsFlag(flags);
   return {
     cluster,
     workload,
@@ -131,7 +135,22 @@ export function simSpec(flags: Flags): RunSpec {
     replay: choiceFlag(flags, 'replay', REPLAY_MODES) ?? 'reschedule',
     ...(scaleCpu !== undefined && { scaleCpu }),
     ...(scaleMemory !== undefined && { scaleMemory }),
+    ...(schedulerOptions && { schedulerOptions }),
   };
+}
+
+/** `--scheduler-option KEY=VALUE`, repeated: numbers and true/false are read as such. */
+function schedulerOptionsFlag(flags: Flags): SchedulerOptions | undefined {
+  const given = flags['scheduler-option'] as string[] | undefined;
+  if (given === undefined || given.length === 0) return undefined;
+  const options: Record<string, string | number | boolean> = {};
+  for (const item of given) {
+    const m = /^([A-Za-z][\w-]*)=(.*)$/.exec(item);
+    if (!m) throw new UsageError(`--scheduler-option expects KEY=VALUE, such as jobType=batch; got ${JSON.stringify(item)}`);
+    const [, key, raw] = m as unknown as [string, string, string];
+    options[key] = raw === 'true' ? true : raw === 'false' ? false : raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
+  }
+  return options;
 }
 
 function listFlag(flags: Flags, name: string): string[] | undefined {

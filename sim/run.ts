@@ -185,6 +185,7 @@ export function commandFor(spec: RunSpec): string {
     args.push('--workload', w.preset, '--tasks', String(w.tasks), '--load', String(w.load));
   }
   args.push('--scheduler', spec.scheduler, '--seed', String(spec.seed), '--queue', spec.queue);
+  for (const [key, value] of Object.entries(spec.schedulerOptions ?? {})) args.push('--scheduler-option', `${key}=${String(value)}`);
   if (spec.replay === 'trace') args.push('--replay', 'trace');
   if (spec.scaleCpu !== undefined) args.push('--scale-cpu', String(spec.scaleCpu));
   if (spec.scaleMemory !== undefined) args.push('--scale-memory', String(spec.scaleMemory));

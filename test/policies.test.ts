@@ -2,7 +2,10 @@
 // against tables worked out from the formulas in ../shared/reference/scheduler-formulas.md.
 // Amounts below are cores and GiB; the view holds millicores and MiB.
 
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PROJECT } from './peer-support.ts';
 import { Cluster } from '../sim/cluster.ts';
 import { stream } from '../sim/random.ts';
 import { taskId, type NodeId, type PendingTask, type Scheduler } from '../schedulers/contract.ts';
@@ -127,6 +130,25 @@ describe('nomad-binpack, nomad-spread', () => {
     expect((await createScheduler('nomad-binpack', { jobType: 'batch' })).name).toBe('nomad-binpack');
     await expect(createScheduler('nomad-binpack', { jobType: 'system' })).rejects.toThrow(/jobType must be service or batch; got system/);
     await expect(createScheduler('nomad-spread', { limit: 3 })).rejects.toThrow(/takes the options jobType; got limit/);
+  });
+});
+
+describe('scheduler options on the command line', () => {
+  const berth = (...args: string[]) => spawnSync(process.execPath, [join(PROJECT, 'bin', 'berth.js'), ...args], { cwd: PROJECT, encoding: 'utf8' });
+
+  it('passes --scheduler-option to the scheduler, records it and repeats it', () => {
+    const r = berth('sim', '--scheduler', 'nomad-binpack', '--scheduler-option', 'jobType=batch', '--nodes', '20', '--tasks', '200', '--json', '--quiet');
+    const summary = JSON.parse(r.stdout) as { run: { schedulerOptions: unknown; command: string } };
+    expect(summary.run.schedulerOptions).toEqual({ jobType: 'batch' });
+    expect(summary.run.command).toMatch(/--scheduler-option jobType=batch/);
+  });
+
+  it('refuses an option the scheduler does not take, or one that is not KEY=VALUE', () => {
+    const unknown = berth('sim', '--scheduler', 'binpack', '--scheduler-option', 'x=1', '--nodes', '3', '--tasks', '3');
+    expect([unknown.status, unknown.stderr.trim()]).toEqual([1, 'berth: --scheduler: binpack takes no options; got x']);
+    const malformed = berth('sim', '--scheduler-option', 'oops');
+    expect(malformed.status).toBe(2);
+    expect(malformed.stderr).toMatch(/--scheduler-option expects KEY=VALUE/);
   });
 });
 
