@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import { ensureDir } from '../sim/outputs.ts';
 import { TRACE_FORMATS, openTrace, type OpenedTrace, type TraceFormat } from '../traces/formats/index.ts';
 import type { ReadOptions } from '../traces/formats/common.ts';
-import { cacheKey, cachePathFor, writeCache } from '../traces/cache.ts';
+import { cacheKey, cacheTargetFor, writeCache } from '../traces/cache.ts';
 import { expandInputs } from '../traces/files.ts';
 import type { ReplayMode } from '../sim/simulation.ts';
 import { inspectTrace, type Distribution, type TraceProfile } from '../traces/inspect.ts';
@@ -51,9 +51,10 @@ scheduling classes and machine changes are not written, and the command says how
 them.
 
 With --to cache, writes instead a binary cache of everything the reader gives, beside the first
-input (T.csv.berth-cache). berth sim, trace inspect and trace convert then read the cache instead
-of parsing, as long as the files (their sizes and modification times), the format and the
-reading options are the same; otherwise they parse the trace as usual.
+input (T.csv.berth-cache), or, when that folder may not be written, in the user's cache folder
+($BERTH_CACHE_DIR, else ~/.cache/berth). berth sim, trace inspect and trace convert then read the
+cache instead of parsing, as long as the files (their sizes and modification times), the format
+and the reading options are the same; otherwise they parse the trace as usual.
 
 ${READ_HELP}
   --to FORMAT          berth (default: a native CSV trace) or cache
@@ -218,7 +219,7 @@ async function convertToCache(flags: Flags, inputs: string[]): Promise<void> {
   const options = readOptionsFromFlags(flags, choiceFlag(flags, 'replay', ['reschedule', 'trace'] as const) ?? 'reschedule');
   const files = expandInputs(inputs);
   const trace = openTrace(format, inputs, options, false);
-  const path = cachePathFor(inputs);
+  const path = cacheTargetFor(inputs);
   const status = statusLine(flags.quiet === true);
   let records;
   try {

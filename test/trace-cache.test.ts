@@ -4,7 +4,7 @@
 // from it to the same digest.
 
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -123,6 +123,25 @@ describe('berth trace convert --to cache', () => {
     const after = sim();
     expect(after.digest).toBe(before.digest);
     expect(after.run.workload).toEqual(before.run.workload);
+  });
+
+  it('goes to the user\'s cache folder when the trace\'s folder may not be written, and is found there', () => {
+    const shared = join(dir, 'read-only');
+    mkdirSync(shared);
+    cpSync(join(dir, 'swf', 'small.swf'), join(shared, 'small.swf'));
+    chmodSync(shared, 0o555);
+    const userCache = join(dir, 'user-cache');
+    const env = { ...process.env, BERTH_CACHE_DIR: userCache };
+    const run = (...args: string[]) => spawnSync(process.execPath, [join(PROJECT, 'bin', 'berth.js'), ...args], { cwd: PROJECT, encoding: 'utf8', env });
+    const trace = join(shared, 'small.swf');
+    const r = run('trace', 'convert', trace, '--format', 'swf', '--to', 'cache', '--quiet');
+    expect(r.stdout).toContain(userCache);
+    expect(readdirSync(shared).filter((f) => f.endsWith('.berth-cache'))).toEqual([]);
+    expect(readdirSync(userCache)).toHaveLength(1);
+    const before = JSON.parse(berth('sim', '--trace', trace, '--format', 'swf', '--json', '--quiet').out) as { digest: string };
+    const after = JSON.parse(run('sim', '--trace', trace, '--format', 'swf', '--json', '--quiet').stdout) as { digest: string };
+    expect(after.digest).toBe(before.digest);
+    chmodSync(shared, 0o755);
   });
 
   it('refuses --out and --columns with --to cache, and --replay without it', () => {

@@ -14,8 +14,10 @@
 // machine changes by index. Numbers are exact (float64 holds every µs and base-unit amount
 // berth uses); text is JSON, so any string survives.
 
-import { closeSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { accessSync, closeSync, constants, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
 import { InputError } from '../sim/errors.ts';
 import { CACHE_SUFFIX } from './files.ts';
 import type { ReadOptions, ReadStats } from './formats/common.ts';
@@ -67,6 +69,41 @@ export function cachePathFor(inputs: readonly string[]): string {
   return `${inputs[0]!.replace(/[/\\]+$/, '').replace(/[*?]/g, '_')}${CACHE_SUFFIX}`;
 }
 
+/**
+ * Where the cache goes when the trace's folder may not be written: the user's cache folder
+ * ($BERTH_CACHE_DIR, else $XDG_CACHE_HOME/berth, else ~/.cache/berth), under a name made from
+ * the first input's full path.
+ */
+export function userCachePathFor(inputs: readonly string[]): string {
+  const beside = resolve(cachePathFor(inputs));
+  const folder = process.env.BERTH_CACHE_DIR || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'berth');
+  return join(folder, `${createHash('sha256').update(beside).digest('hex').slice(0, 16)}-${basename(beside)}`);
+}
+
+/** The places a cache of these inputs may be, in the order they are looked at. */
+export function cachePathsFor(inputs: readonly string[]): string[] {
+  return [cachePathFor(inputs), userCachePathFor(inputs)];
+}
+
+/**
+ * Where to write the cache of these inputs: beside the first, unless that folder may not be
+ * written (no write permission, or its mode grants none, as for shared read-only data even to
+ * root); then the user's cache folder.
+ */
+export function cacheTargetFor(inputs: readonly string[]): string {
+  const beside = cachePathFor(inputs);
+  const folder = dirname(resolve(beside));
+  try {
+    accessSync(folder, constants.W_OK);
+    if ((statSync(folder).mode & 0o200) !== 0) return beside;
+  } catch {
+    // not writable: the user's cache
+  }
+  const target = userCachePathFor(inputs);
+  mkdirSync(dirname(target), { recursive: true });
+  return target;
+}
+
 export function cacheKey(format: string, files: readonly string[], options: ReadOptions): CacheKey {
   return {
     format,
@@ -89,7 +126,12 @@ export async function writeCache(
   path: string, key: CacheKey, source: AsyncIterable<readonly TraceRecord[]>, stats: ReadStats, onBatch?: (records: number) => void,
 ): Promise<number> {
   const temp = `${path}.partial-${process.pid}`;
-  const fd = openSync(temp, 'w');
+  let fd: number;
+  try {
+    fd = openSync(temp, 'w');
+  } catch (err) {
+    throw new InputError({ file: path }, `cannot write the cache: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
   let records = 0;
   try {
     // The header is known only once the source is exhausted (the stats), so it goes at the

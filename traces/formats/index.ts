@@ -4,7 +4,7 @@
 import { InputError } from '../../sim/errors.ts';
 import { loadClusterFile, type NodeSpec } from '../../sim/cluster-file.ts';
 import { expandInputs } from '../files.ts';
-import { cacheKey, cachePathFor, openCache } from '../cache.ts';
+import { cacheKey, cachePathsFor, openCache } from '../cache.ts';
 import { mergeByTime } from '../merge.ts';
 import { readNativeTrace } from '../native.ts';
 import { timeOf, type NodeRecord, type TraceRecord } from '../record.ts';
@@ -41,9 +41,11 @@ export function tracePlacementMissing(format: TraceFormat): string | undefined {
 export function openTrace(format: TraceFormat, inputs: readonly string[], options: ReadOptions, useCache = true): OpenedTrace {
   const files = expandInputs(inputs);
   if (useCache) {
-    const path = cachePathFor(inputs);
-    const cached = openCache(path, cacheKey(format, files, options));
-    if (cached) return { ...cached, cache: path };
+    const key = cacheKey(format, files, options);
+    for (const path of cachePathsFor(inputs)) {
+      const cached = openCache(path, key);
+      if (cached) return { ...cached, cache: path };
+    }
   }
   return parseTrace(format, files, options);
 }
