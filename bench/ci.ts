@@ -5,9 +5,8 @@
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
 import { PROJECT } from '../test/peer-support.ts';
+import { bundled, median } from './util.ts';
 
 const REPEATS = 5;
 export const TOLERANCE = 0.25;
@@ -30,10 +29,9 @@ export interface CiResult {
 }
 
 export async function ciBench(updateBaseline: boolean): Promise<{ results: CiResult[]; failed: boolean }> {
-  const probe = await bundledProbe();
+  const probe = await bundled<typeof import('./ci-probe.ts')>('ci-probe.ts');
   const baseline = existsSync(BASELINE) ? (JSON.parse(readFileSync(BASELINE, 'utf8')) as { ratios: Record<string, number> }).ratios : {};
   const results: CiResult[] = [];
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   for (const c of CASES) {
     const base = baseline[c.name] ?? null;
     const measure = async () => {
@@ -69,15 +67,4 @@ export function formatCi(results: readonly CiResult[]): string {
     lines.push(`  ${r.name.padEnd(40)} ${r.ratio.toFixed(4)}  (${Math.round(r.simulation).toLocaleString('en-US')} vs ${Math.round(r.queue).toLocaleString('en-US')} events/s)  ${vs}${r.regressed ? '  REGRESSION' : ''}`);
   }
   return lines.join('\n');
-}
-
-/** ci-probe.ts, bundled as the command line is. */
-async function bundledProbe(): Promise<typeof import('./ci-probe.ts')> {
-  // In dist/, one folder below the project as the CLI bundle is, so that it finds package.json.
-  const outfile = join(PROJECT, 'dist', 'bench-ci-probe.mjs');
-  await build({
-    entryPoints: [join(PROJECT, 'bench', 'ci-probe.ts')], outfile, bundle: true, packages: 'external',
-    platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning',
-  });
-  return (await import(pathToFileURL(outfile).href)) as typeof import('./ci-probe.ts');
 }

@@ -20,7 +20,7 @@ import { builtinSchedulers } from '../schedulers/registry.ts';
 import { writeNativeCsv } from '../traces/native.ts';
 import { productionCell, productionWorkload } from '../traces/synthetic/production.ts';
 import { PEER, PROJECT, findPython, peerUnavailable } from '../test/peer-support.ts';
-import { format } from './util.ts';
+import { format, median } from './util.ts';
 
 export interface MacroOptions {
   readonly nodes: number;
@@ -106,7 +106,6 @@ function placements(path: string): string[] {
   }).sort();
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export async function macroBench(opts: MacroOptions, log: (line: string) => void = console.log): Promise<MacroResult> {
   // Measure the command as users run it after `npm ci`: from the bundle, not through tsx.

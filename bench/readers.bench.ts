@@ -8,17 +8,15 @@
 import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
 import { expandGroups } from '../sim/cluster-file.ts';
 import { MICROS_PER_SECOND } from '../sim/units.ts';
 import type { TraceFormat } from '../traces/formats/index.ts';
 import { writeNativeCsv } from '../traces/native.ts';
 import type { TaskRecord } from '../traces/record.ts';
 import { productionCell, productionWorkload } from '../traces/synthetic/production.ts';
-import { PROJECT, SHARED } from '../test/peer-support.ts';
-import type { Row } from './util.ts';
+import { SHARED } from '../test/peer-support.ts';
+import { bundled, median, type Row } from './util.ts';
 
 const REPEATS = 3;
 const GOOGLE_PARTS = 4;
@@ -43,7 +41,7 @@ export async function readersBench(tasks = 200_000): Promise<Row[]> {
     real('swf: LANL-CM5 (real)', 'swf', 'swf', 'LANL-CM5-1994-4.1-cln.swf.gz');
     real('openb: pod list (real)', 'openb', 'alibaba-gpu-v2023', 'openb_pod_list_default.csv');
 
-    const { timeRead, timeGoogleRows } = await bundledReader();
+    const { timeRead, timeGoogleRows } = await bundled<typeof import('./read-trace.ts')>('read-trace.ts');
     const rows: Row[] = [];
     const suite = `Reading traces (${tasks.toLocaleString('en-US')} synthetic tasks per format; whole reads, median of ${REPEATS}; ` +
       'then from the binary cache)';
@@ -72,19 +70,9 @@ export async function readersBench(tasks = 200_000): Promise<Row[]> {
 async function medianRate(read: () => Promise<{ seconds: number; tasks: number }>): Promise<{ median: number; error: number; tasks: number }> {
   const runs: { seconds: number; tasks: number }[] = [];
   for (let i = 0; i < REPEATS; i++) runs.push(await read());
-  const rates = runs.map((r) => r.tasks / r.seconds).sort((a, b) => a - b);
-  const median = rates[Math.floor(rates.length / 2)]!;
-  return { median, error: (rates[rates.length - 1]! - rates[0]!) / 2 / median, tasks: runs[0]!.tasks };
-}
-
-/** read-trace.ts, bundled as the command line is (see there why). */
-async function bundledReader(): Promise<typeof import('./read-trace.ts')> {
-  const outfile = join(PROJECT, 'bench', 'results', '.read-trace.mjs');
-  await build({
-    entryPoints: [join(PROJECT, 'bench', 'read-trace.ts')], outfile, bundle: true, packages: 'external',
-    platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning',
-  });
-  return (await import(pathToFileURL(outfile).href)) as typeof import('./read-trace.ts');
+  const rates = runs.map((r) => r.tasks / r.seconds);
+  const mid = median(rates);
+  return { median: mid, error: (Math.max(...rates) - Math.min(...rates)) / 2 / mid, tasks: runs[0]!.tasks };
 }
 
 type Writer = (tasks: readonly TaskRecord[], base: string) => Promise<string[]>;

@@ -8,8 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+import { renderSvg } from '../sim/report/render.ts';
 import type { Summary } from '../sim/summary.ts';
 import { PROJECT } from '../test/peer-support.ts';
 
@@ -73,7 +73,7 @@ export async function scaleBench(options: { schedulers?: readonly string[]; maxN
         `${row.peakMiB === null ? '' : `  ${Math.round(row.peakMiB)} MiB peak`}`);
     }
   }
-  writeFileSync(join(PROJECT, 'bench', 'scale.svg'), await scaleChart(rows));
+  writeFileSync(join(PROJECT, 'bench', 'scale.svg'), await renderSvg(scaleSpec(rows)));
   log('  wrote bench/scale.svg');
   return rows;
 }
@@ -96,7 +96,3 @@ export function scaleSpec(rows: readonly ScaleRow[]): TopLevelSpec {
   };
 }
 
-async function scaleChart(rows: readonly ScaleRow[]): Promise<string> {
-  const view = new vega.View(vega.parse(compile(scaleSpec(rows)).spec), { renderer: 'none' });
-  return view.toSVG();
-}

@@ -1,7 +1,11 @@
 // Shared by the benchmarks: running a tinybench suite and printing its rows.
 
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { build } from 'esbuild';
 import { Bench } from 'tinybench';
+import { PROJECT } from '../test/peer-support.ts';
 
 export interface Row {
   readonly suite: string;
@@ -69,4 +73,20 @@ export function format(n: number): string {
   if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
   if (n >= 1e3) return `${(n / 1e3).toFixed(1)}k`;
   return n.toFixed(1);
+}
+
+/** The middle value (the upper one of the two middles for an even count). */
+export const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/**
+ * A bench module bundled with esbuild as the command line ships (not run from sources through
+ * tsx, whose name-keeping wrappers slow hot code), then imported.
+ */
+export async function bundled<T>(entry: string): Promise<T> {
+  const outfile = join(PROJECT, 'bench', 'results', `.${entry.replace(/\.ts$/, '')}.mjs`);
+  await build({
+    entryPoints: [join(PROJECT, 'bench', entry)], outfile, bundle: true, packages: 'external',
+    platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning',
+  });
+  return (await import(pathToFileURL(outfile).href)) as T;
 }

@@ -48,7 +48,6 @@ const OPTIONS = {
   schedulers: { type: 'string', multiple: true },
   seeds: { type: 'string' },
   'seed-list': { type: 'string' },
-  queue: { type: 'string' },
   out: { type: 'string' },
   threads: { type: 'string' },
   json: { type: 'boolean' },
@@ -65,7 +64,7 @@ export async function compareCommand(args: string[]): Promise<void> {
   const out = stringFlag(flags, 'out');
   const { scheduler: _s, seed: _n, ...base } = simSpec(flags);
   // Fail here, with the file or name, rather than in a worker thread.
-  for (const s of schedulers) await createScheduler(s);
+  for (const s of schedulers) await createScheduler(s, base.schedulerOptions ?? {});
 
   const started = performance.now();
   const line = statusLine(flags.quiet === true || flags.json === true);

@@ -42,7 +42,7 @@ the '${DEFAULT_WORKLOAD}' workload on its own cell of ${workloadPreset(DEFAULT_W
   --json               print summary.json to stdout instead of the text summary
   --quiet              no progress display`;
 
-/** The options that say what to run on: the cluster and the workload (berth sim, berth compare). */
+/** The options berth sim and berth compare share: the cluster, the workload, the queue, scheduler options. */
 export const INPUT_OPTIONS = {
   cluster: { type: 'string', multiple: true },
   'cluster-format': { type: 'string' },
@@ -56,6 +56,7 @@ export const INPUT_OPTIONS = {
   workload: { type: 'string' },
   tasks: { type: 'string' },
   load: { type: 'string' },
+  queue: { type: 'string' },
   'scheduler-option': { type: 'string', multiple: true },
 } as const;
 
@@ -63,7 +64,6 @@ const OPTIONS = {
   ...INPUT_OPTIONS,
   scheduler: { type: 'string' },
   seed: { type: 'string' },
-  queue: { type: 'string' },
   out: { type: 'string' },
   json: { type: 'boolean' },
   reasons: { type: 'boolean' },

@@ -13,7 +13,7 @@ import { RestartBackoff, type BackoffOptions } from './backoff.ts';
 import { EngineClient } from './engine-client.ts';
 import { EngineError, type Engine, type EngineContainer } from './engine.ts';
 import type { HostSpec } from './hosts-file.ts';
-import { LABEL, containerName, createBody, ownerFilter, slotOf } from './labels.ts';
+import { LABEL, containerName, createBody, ownerFilter, slotKey, slotOf } from './labels.ts';
 import { plan, type Action, type HostHealth, type HostState, type Plan } from './plan.ts';
 import type { AppSpec, Workload } from './spec-file.ts';
 
@@ -234,8 +234,10 @@ export class Controller {
   private movingSlot(): string | undefined {
     const l = this.links.find((x) => x.spec.name === this.o.drain);
     if (!l) return undefined;
-    const slots = l.containers.filter((c) => c.state === 'running').map((c) => slotOf(c.labels)).filter((s): s is string => s !== undefined);
-    for (const w of this.o.app.workloads) for (let i = 0; i < w.count; i++) if (slots.includes(`${w.name}/${i}`)) return `${w.name}/${i}`;
+    const slots = new Set(l.containers.filter((c) => c.state === 'running').map((c) => slotOf(c.labels)));
+    for (const w of this.o.app.workloads) {
+      for (let i = 0; i < w.count; i++) if (slots.has(slotKey(w.name, i))) return slotKey(w.name, i);
+    }
     return undefined;
   }
 

@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { createScheduler } from '../schedulers/registry.ts';
 import type { SchedulerOptions } from '../schedulers/contract.ts';
 import { loadMachines, machinesOfTrace, openTrace, tracePlacementMissing, type ClusterFormat, type Machines, type TraceFormat } from '../traces/formats/index.ts';
+import { csvQuote } from '../traces/csv.ts';
 import { mergeByTime } from '../traces/merge.ts';
 import { timeOf, type TraceRecord } from '../traces/record.ts';
 import { inBatches, workloadPreset } from '../traces/synthetic/presets.ts';
@@ -211,9 +212,5 @@ async function openOutputs(dir: string): Promise<Outputs> {
 }
 
 function placementLine(row: AttemptRow): string {
-  return `${csvField(row.task)},${csvField(row.node)},${formatMicros(row.submit)},${formatMicros(row.start)},${formatMicros(row.end)}\n`;
-}
-
-function csvField(text: string): string {
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  return `${csvQuote(row.task)},${csvQuote(row.node)},${formatMicros(row.submit)},${formatMicros(row.start)},${formatMicros(row.end)}\n`;
 }

@@ -157,7 +157,7 @@ export async function writeCache(
     flush();
     const header: Header = { version: CACHE_VERSION, key, stats: { files: stats.files, rows: stats.rows, skippedRows: stats.skippedRows, leftOut: stats.leftOut }, records };
     const text = Buffer.from(JSON.stringify(header));
-    writeSync(fd, end(0));
+    writeSync(fd, Buffer.alloc(HEAD_BYTES)); // the end: a chunk of no records
     writeSync(fd, text);
     const tail = Buffer.alloc(8);
     tail.writeDoubleLE(offset + HEAD_BYTES, 0);
@@ -172,12 +172,6 @@ export async function writeCache(
   }
 }
 
-/** The head of the end marker: a chunk of no records. */
-function end(records: number): Buffer {
-  const head = Buffer.alloc(HEAD_BYTES);
-  head.writeUInt32LE(records, 0);
-  return head;
-}
 
 function encodeChunk(chunk: readonly TraceRecord[]): Buffer {
   const n = chunk.length;

@@ -5,6 +5,11 @@
 // csv-parse's character loop (bench/csv.bench.ts); test/csv.test.ts checks it against csv-parse
 // on random documents.
 
+/** A field as RFC 4180 writes it: quoted (quotes doubled) when it holds a quote, comma or line end. */
+export function csvQuote(text: string): string {
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
 export class CsvSyntaxError extends Error {
   override readonly name = 'CsvSyntaxError';
 

@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { InputError } from '../sim/errors.ts';
 import { StagedFile } from '../sim/outputs.ts';
 import { MIB_PER_GIB, MILLI_PER_CORE, MILLI_PER_GPU, formatMicros } from '../sim/units.ts';
+import { csvQuote } from './csv.ts';
 import { COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, RowReader, type Column, type Raw } from './fields.ts';
 import { csvBatches, inputError, openInput, type OpenedFile } from './input.ts';
 import type { TaskRecord, TaskSource } from './record.ts';
@@ -148,20 +149,16 @@ function formatAmount(value: number, perUnit: number): string {
 
 function cell(record: TaskRecord, column: Column): string {
   switch (column) {
-    case 'id': return csvText(record.id);
+    case 'id': return csvQuote(record.id);
     case 'submit': return formatMicros(record.submit);
     case 'duration': return formatMicros(record.duration);
     case 'cpu': return formatAmount(record.cpu, MILLI_PER_CORE);
     case 'memory': return formatAmount(record.memory, MIB_PER_GIB);
     case 'gpu': return formatAmount(record.gpu, MILLI_PER_GPU);
     case 'priority': return String(record.priority);
-    case 'job': return csvText(record.job ?? '');
-    case 'user': return csvText(record.user ?? '');
+    case 'job': return csvQuote(record.job ?? '');
+    case 'user': return csvQuote(record.user ?? '');
   }
-}
-
-function csvText(text: string): string {
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 /**

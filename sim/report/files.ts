@@ -2,10 +2,11 @@
 // observation, one column per variable, the policy and seed in every row), for notebooks,
 // spreadsheets and R or pandas.
 
+import { csvQuote } from '../../traces/csv.ts';
 import { MEASURES, comparisonTable, type ComparisonResults } from './results.ts';
 
 const csvField = (x: string | number | null): string =>
-  x === null ? '' : typeof x === 'number' ? String(Number.isFinite(x) ? Number(x.toPrecision(6)) : '') : /[",\n\r]/.test(x) ? `"${x.replace(/"/g, '""')}"` : x;
+  x === null ? '' : typeof x === 'number' ? String(Number.isFinite(x) ? Number(x.toPrecision(6)) : '') : csvQuote(x);
 const line = (fields: readonly (string | number | null)[]): string => fields.map(csvField).join(',') + '\n';
 
 /** results.json: the inputs, every run's summary (with its run record), and the table. */
