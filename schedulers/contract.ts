@@ -128,6 +128,15 @@ export interface Scheduler {
    * may keep state of its own (a cursor), derived only from what it was given.
    */
   decide(pending: readonly PendingTask[], cluster: ClusterView, ctx: DecideContext): Iterable<Decision>;
+  /**
+   * Set when the policy's decisions do not depend on pending tasks that no up node has room for:
+   * for such a task it yields no placement, draws nothing from ctx.random and changes no state
+   * of its own, and its decisions for the other tasks are the same with or without it. The
+   * platform may then leave tasks out of a round while no node has room for them (as Kubernetes'
+   * queueing hints do), so a long queue of tasks that cannot start costs nothing per round. The
+   * conformance suite checks the claim: the placements are the same when every task is offered.
+   */
+  readonly ignoresUnfit?: boolean;
 }
 
 /** Options come from the command line or a sweep file; a factory validates what it reads. */

@@ -36,9 +36,22 @@ export function waitReason(task: PendingTask, cluster: ClusterView, filtered = f
   return 'constraint';
 }
 
-/** The smallest requests that found no node in this round (a few; they rarely differ). */
+/**
+ * The smallest requests that found no node (a few; they rarely differ): a request covering one
+ * of them finds none either, as long as free room has not grown since.
+ */
 export class FailedRequests {
   private readonly list: Resources[] = [];
+  private dropped = false;
+
+  /** False once a request was left out to keep the list short: then `covers` may miss. */
+  get complete(): boolean {
+    return !this.dropped;
+  }
+
+  get size(): number {
+    return this.list.length;
+  }
 
   covers(r: Resources): boolean {
     for (const f of this.list) if (f.cpu <= r.cpu && f.memory <= r.memory && f.gpu <= r.gpu) return true;
@@ -53,5 +66,18 @@ export class FailedRequests {
       if (r.cpu <= f.cpu && r.memory <= f.memory && r.gpu <= f.gpu) this.list.splice(i, 1);
     }
     if (this.list.length < 16) this.list.push({ cpu: r.cpu, memory: r.memory, gpu: r.gpu });
+    else this.dropped = true;
+  }
+
+  /** Does some node have room for one of the requests now (always true when not complete)? */
+  anyFits(cluster: ClusterView): boolean {
+    if (this.dropped) return true;
+    for (const f of this.list) if (cluster.firstFit(f) !== undefined) return true;
+    return false;
+  }
+
+  clear(): void {
+    this.list.length = 0;
+    this.dropped = false;
   }
 }

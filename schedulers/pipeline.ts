@@ -68,6 +68,8 @@ export function pipeline(spec: PipelineSpec): Scheduler {
 
 class Pipeline implements Scheduler {
   readonly name: string;
+  // A task no node has room for: no feasible node, so no candidate, no draw, no cursor move.
+  readonly ignoresUnfit = true;
   private readonly filters: readonly Filter[];
   private readonly scorers: readonly Scorer[];
   private readonly limit: Limit;

@@ -1,8 +1,8 @@
 // The pending queue, in queue order: priority (high first), then submit time, then trace
 // order. One FIFO per priority: tasks arrive in (submit, trace order), so an arrival goes at
-// the end of its priority's FIFO; a requeued task (evicted from a failed node) goes back to its
-// place in it. The whole queue in order is assembled only when a round asks for it after a
-// change.
+// the end of its priority's FIFO; a task that comes back (evicted from a failed node, or moved
+// between the simulation's active and parked queues) goes back to its place in it. The whole
+// queue in order is assembled only when a round asks for it after a change.
 
 import type { PendingTask } from '../schedulers/contract.ts';
 
@@ -40,18 +40,40 @@ export class PendingQueue {
   }
 
   /** A task back in the queue, at its place by (submit, trace order) within its priority. */
-  requeue(task: PendingTask): void {
+  insert(task: PendingTask): void {
     const fifo = this.fifo(task.priority);
-    let lo = 0, hi = fifo.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      const other = fifo[mid]!;
-      const before = other.submit !== task.submit ? other.submit < task.submit : this.ordinal(other) < this.ordinal(task);
-      if (before) lo = mid + 1; else hi = mid;
+    const last = fifo[fifo.length - 1];
+    if (last === undefined || this.before(last, task)) {
+      fifo.push(task);
+    } else {
+      let lo = 0, hi = fifo.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (this.before(fifo[mid]!, task)) lo = mid + 1; else hi = mid;
+      }
+      fifo.splice(lo, 0, task);
     }
-    fifo.splice(lo, 0, task);
     this.count++;
     this.stale = true;
+  }
+
+  /** Does `a` come before `b` in queue order? */
+  before(a: PendingTask, b: PendingTask): boolean {
+    if (a.priority !== b.priority) return a.priority > b.priority;
+    return a.submit !== b.submit ? a.submit < b.submit : this.ordinal(a) < this.ordinal(b);
+  }
+
+  /** The tasks of this queue and another, in queue order (both keep theirs). */
+  mergedWith(other: PendingQueue): readonly PendingTask[] {
+    const a = this.items, b = other.items;
+    if (b.length === 0) return a;
+    if (a.length === 0) return b;
+    const out = new Array<PendingTask>(a.length + b.length);
+    let i = 0, j = 0, k = 0;
+    while (i < a.length && j < b.length) out[k++] = this.before(b[j]!, a[i]!) ? b[j++]! : a[i++]!;
+    while (i < a.length) out[k++] = a[i++]!;
+    while (j < b.length) out[k++] = b[j++]!;
+    return out;
   }
 
   /** Drops the tasks for which `gone` holds, keeping the order of the rest. */

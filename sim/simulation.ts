@@ -7,6 +7,14 @@
 // pending queue in queue order; greedy (the default) goes on past a task that fits nowhere,
 // strict-fifo stops there.
 //
+// Parking (greedy queue, a scheduler that declares `ignoresUnfit`): a task without constraints
+// that no up node has room for at the end of a round is parked. Later rounds offer only the
+// active tasks, until room is freed (a task ends, a node comes up or changes capacity) and one
+// of the parked requests fits somewhere; then the round offers the whole queue in order and
+// parks what is left. Free room only shrinks between those moments, so a parked task would
+// have found no node anyway: the placements are those of offering every task every round,
+// which is what runs when reasons are counted (the conformance suite compares the two).
+//
 // Two replay modes. `reschedule` (the default): the scheduler places every task. `trace`: each
 // task starts on the node and at the time its record says (the trace's own placement, as a
 // baseline); no scheduler runs, allocations may exceed capacity as the trace's did (counted),
@@ -28,6 +36,7 @@ import {
   type DecideContext, type NodeId, type PendingTask, type Reason, type Scheduler, type TaskId,
 } from '../schedulers/contract.ts';
 import { satisfiesAll } from '../schedulers/constraints.ts';
+import { FailedRequests } from '../schedulers/per-task.ts';
 import type { NodeRecord, TaskRecord, TraceRecord } from '../traces/record.ts';
 
 /** Samples of fragmentation and balance kept at most (see sample()). */
@@ -116,7 +125,15 @@ export class Simulation {
 
   private readonly engine: Engine;
   private readonly tasks = new TaskTable();
+  /** Tasks a round offers (all pending tasks when not parking). */
   private readonly pending: PendingQueue;
+  /** Pending tasks left out of rounds while no node has room for them (see Parking above). */
+  private readonly parked: PendingQueue;
+  /** The smallest parked requests: while none fits anywhere, no parked task does. */
+  private readonly parkedFrontier = new FailedRequests();
+  private readonly parking: boolean;
+  /** Whether free room may have grown since the last round. */
+  private roomFreed = false;
   private readonly dependencies = new Dependencies();
   private readonly digest = new PlacementDigest();
   private readonly scheduler: Scheduler;
@@ -157,12 +174,14 @@ export class Simulation {
     // Room for the live tasks of a large cell from the start: each growth rebuilds the heap.
     this.engine = new Engine((cls, payload) => this.dispatch(cls as EventClassValue, payload), 1 << 16);
     this.pending = new PendingQueue((task) => this.tasks.ordinal[task.id]!);
+    this.parked = new PendingQueue((task) => this.tasks.ordinal[task.id]!);
     const engine = this.engine;
     const random = stream(options.seed, `scheduler/${options.scheduler.name}`);
     this.countReasons = options.reasons ?? false;
     // A strict queue asks for waits too: the round must stop at the first one, before the
     // scheduler looks at (and perhaps moves a cursor for) the tasks behind it.
     this.ctx = { get now() { return engine.now; }, random, reasons: this.countReasons || this.strict };
+    this.parking = options.scheduler.ignoresUnfit === true && !this.ctx.reasons && !this.traceMode;
   }
 
   /** Simulated time, µs. */
@@ -176,7 +195,7 @@ export class Simulation {
 
   /** Tasks waiting now. */
   get pendingCount(): number {
-    return this.pending.length;
+    return this.pending.length + this.parked.length;
   }
 
   /** Tasks that arrived and wait for the tasks they depend on. */
@@ -255,8 +274,8 @@ export class Simulation {
    * held just before `now` (the events at `now` have not applied yet).
    */
   private sample(now: number): void {
-    const { cpu, memory } = fragmentation(this.cluster, this.pending.items);
-    const pending = this.pending.length, cpuCv = this.balance.cv;
+    const { cpu, memory } = fragmentation(this.cluster, this.pending.mergedWith(this.parked));
+    const pending = this.pendingCount, cpuCv = this.balance.cv;
     const origin = this.metricsOrNone!.origin;
     while (this.nextSample <= now) {
       this.fragmentationSamples.push({ time: this.nextSample, weight: this.sampleStep, cpu, memory, pending, cpuCv });
@@ -355,7 +374,7 @@ export class Simulation {
     this.completed++;
     this.tasks.release(slot);
     if (record.job !== undefined) for (const waiting of this.dependencies.finished(record.job, record.group)) this.enqueue(waiting);
-    if (this.pending.length > 0) this.requestRound();
+    if (this.pendingCount > 0) this.requestRound();
   }
 
   private onTraceStart(slot: number): void {
@@ -398,7 +417,7 @@ export class Simulation {
         if (change.capacity) this.resize(node, change.capacity);
         break;
     }
-    if (this.pending.length > 0) this.requestRound();
+    if (this.pendingCount > 0) this.requestRound();
   }
 
   /** A node fails or leaves: its tasks are evicted and requeued (not in trace mode). */
@@ -411,6 +430,7 @@ export class Simulation {
   }
 
   private bringUp(node: number): void {
+    this.roomFreed = true;
     this.cluster.setStatus(node, 'up');
     this.countCapacity(node, 1);
     this.rebalance(node);
@@ -425,6 +445,7 @@ export class Simulation {
   /** A new capacity; tasks that no longer fit are evicted, latest started first. */
   private resize(node: number, capacity: NonNullable<NodeRecord['capacity']>): void {
     const up = this.cluster.status(nodeId(node)) === 'up';
+    this.roomFreed = true;
     if (up) this.countCapacity(node, -1);
     this.cluster.setCapacity(node, capacity.cpu, capacity.memory, capacity.gpu);
     if (up) {
@@ -455,7 +476,7 @@ export class Simulation {
     this.endAttempt(slot);
     this.evicted++;
     this.tasks.state[slot] = TaskState.Pending;
-    this.pending.requeue(this.pendingTask(slot));
+    this.pending.insert(this.pendingTask(slot));
     this.metricsOrNone!.add(Channel.pending, 1);
   }
 
@@ -467,7 +488,9 @@ export class Simulation {
 
   private onRound(): void {
     this.roundQueued = false;
-    const queue = this.pending.items;
+    const wholeQueue = this.parked.length > 0 && this.roomFreed && this.parkedFrontier.anyFits(this.cluster);
+    this.roomFreed = false;
+    const queue = wholeQueue ? this.pending.mergedWith(this.parked) : this.pending.items;
     if (queue.length === 0) return;
     this.rounds++;
     let placed = 0;
@@ -480,7 +503,7 @@ export class Simulation {
       switch (d.kind) {
         case 'place':
           if (this.commit(d.task, d.node)) placed++;
-          else if (this.strict) return this.afterRound(placed);
+          else if (this.strict) return this.afterRound(placed, wholeQueue);
           break;
         case 'wait':
           if (this.countReasons) this.waitReasons[d.reason]++;
@@ -494,11 +517,45 @@ export class Simulation {
         }
       }
     }
-    this.afterRound(placed);
+    this.afterRound(placed, wholeQueue);
   }
 
-  private afterRound(placed: number): void {
-    if (placed > 0) this.pending.removeWhere((task) => this.tasks.state[task.id] !== TaskState.Pending);
+  /** Drops the placed tasks from the queues, and parks the tasks no node has room for. */
+  private afterRound(placed: number, wholeQueue: boolean): void {
+    const notPending = (task: PendingTask) => this.tasks.state[task.id] !== TaskState.Pending;
+    if (!this.parking) {
+      if (placed > 0) this.pending.removeWhere(notPending);
+      return;
+    }
+    const noRoom = new FailedRequests();
+    const fitsNowhere = (task: PendingTask): boolean => {
+      if (noRoom.covers(task)) return true;
+      if (this.cluster.firstFit(task) !== undefined) return false;
+      noRoom.add(task);
+      return true;
+    };
+    if (wholeQueue) {
+      // Every parked task was offered: those still pending and without room stay parked.
+      this.parkedFrontier.clear();
+      const unparked: PendingTask[] = [];
+      this.parked.removeWhere((task) => {
+        if (notPending(task)) return true;
+        if (fitsNowhere(task)) {
+          this.parkedFrontier.add(task);
+          return false;
+        }
+        unparked.push(task); // a rule of the policy, not room, kept it waiting
+        return true;
+      });
+      for (const task of unparked) this.pending.insert(task);
+    }
+    this.pending.removeWhere((task) => {
+      if (notPending(task)) return true;
+      if (task.constraints !== undefined || !fitsNowhere(task)) return false;
+      this.parked.insert(task);
+      this.parkedFrontier.add(task);
+      return true;
+    });
   }
 
   /** Commits a placement if it is valid; returns whether it was. */
@@ -556,6 +613,7 @@ export class Simulation {
     const cpu = t.cpu[slot]!, memory = t.memory[slot]!, gpu = t.gpu[slot]!;
     const now = this.engine.now;
     this.cluster.remove(node, slot, cpu, memory, gpu);
+    this.roomFreed = true;
     const m = this.metricsOrNone!;
     if (this.cluster.taskCount(nodeId(node)) === 0) {
       m.add(Channel.activeNodes, -1);

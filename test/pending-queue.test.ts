@@ -20,9 +20,9 @@ describe('pending queue', () => {
   it('puts a requeued task back at its place', () => {
     const q = new PendingQueue((task) => task.id);
     for (const x of [t(1, 5, 10), t(3, 5, 30), t(4, 1, 5)]) q.arrive(x);
-    q.requeue(t(2, 5, 20));
-    q.requeue(t(0, 5, 10)); // same priority and submit as task 1, earlier in the trace
-    q.requeue(t(5, 1, 50));
+    q.insert(t(2, 5, 20));
+    q.insert(t(0, 5, 10)); // same priority and submit as task 1, earlier in the trace
+    q.insert(t(5, 1, 50));
     expect(q.items.map((x) => x.id)).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
@@ -32,5 +32,15 @@ describe('pending queue', () => {
     q.removeWhere((x) => x.id % 2 === 0);
     expect(q.items.map((x) => x.id)).toEqual([1, 3, 5]);
     expect(q.length).toBe(3);
+  });
+
+  it('merges with another queue in queue order, each keeping its own', () => {
+    const a = new PendingQueue((task) => task.id);
+    const b = new PendingQueue((task) => task.id);
+    for (const x of [t(0, 5, 0), t(2, 5, 0), t(5, 1, 3)]) a.insert(x);
+    for (const x of [t(1, 5, 0), t(3, 9, 7), t(4, 1, 3)]) b.insert(x);
+    expect(a.mergedWith(b).map((x) => x.id)).toEqual([3, 0, 1, 2, 4, 5]);
+    expect(a.items.map((x) => x.id)).toEqual([0, 2, 5]);
+    expect(b.items.map((x) => x.id)).toEqual([3, 1, 4]);
   });
 });

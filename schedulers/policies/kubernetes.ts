@@ -120,6 +120,8 @@ function kubernetes(name: string, strategy: FitStrategy): Scheduler {
 
   return {
     name,
+    // A task no node has room for meets no feasible node: no draw, and nextStart comes back to start.
+    ignoresUnfit: true,
     decide: (pending: readonly PendingTask[], cluster: ClusterView, ctx: DecideContext): Iterable<Decision> =>
       placeEach(pending, cluster, ctx, (task) => pick(task, cluster, ctx)),
   };

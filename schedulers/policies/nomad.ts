@@ -74,6 +74,8 @@ function nomad(name: string, algorithm: NomadAlgorithm, options: SchedulerOption
 
   return {
     name,
+    // A task no node has room for returns at its firstFit check, before the shuffle draws.
+    ignoresUnfit: true,
     decide(pending: readonly PendingTask[], cluster: ClusterView, ctx: DecideContext): Iterable<Decision> {
       const n = cluster.nodeCount;
       const order = new LazyShuffle(n, ctx.random);

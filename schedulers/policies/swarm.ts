@@ -74,7 +74,7 @@ function weighted(name: string, healthFactor: number, direction: 1 | -1): Schedu
     }
     return best;
   };
-  return { name, decide: (pending, cluster, ctx) => placeEach(pending, cluster, ctx, (task) => pick(task, cluster)) };
+  return { name, ignoresUnfit: true, decide: (pending, cluster, ctx) => placeEach(pending, cluster, ctx, (task) => pick(task, cluster)) };
 }
 
 export const swarmBinpack = (): Scheduler => weighted('swarm-binpack', 10, 1);

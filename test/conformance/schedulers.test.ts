@@ -81,6 +81,8 @@ function whilePure<T>(step: () => T): T {
 interface Audit {
   readonly problems: string[];
   waits: number;
+  /** Tasks offered, summed over rounds. */
+  offered: number;
 }
 
 /**
@@ -92,7 +94,9 @@ interface Audit {
 function audited(inner: Scheduler, audit: Audit, workConserving: boolean): Scheduler {
   return {
     name: inner.name,
+    ...(inner.ignoresUnfit !== undefined && { ignoresUnfit: inner.ignoresUnfit }),
     decide(pending: readonly PendingTask[], cluster: ClusterView, ctx: DecideContext): Iterable<Decision> {
+      audit.offered += pending.length;
       const ids = new Map(pending.map((t) => [t.id as number, t]));
       const placed = new Set<number>();
       const view = readOnly(cluster);
@@ -128,7 +132,7 @@ function audited(inner: Scheduler, audit: Audit, workConserving: boolean): Sched
 for (const entry of SCHEDULERS) {
   describe(`scheduler conformance: ${entry.name}`, () => {
     const run = async (seed: number, workConserving = false, reasons = false) => {
-      const audit: Audit = { problems: [], waits: 0 };
+      const audit: Audit = { problems: [], waits: 0, offered: 0 };
       const outcome = simulate(cluster, records, audited(await entry.create(), audit, workConserving), { seed, nodeEvents, reasons });
       return { ...outcome, audit };
     };
@@ -164,11 +168,16 @@ for (const entry of SCHEDULERS) {
       expect(b.rows).toEqual(a.rows);
     });
 
-    it('places the same whether or not it is asked why tasks wait', async () => {
+    // Asked why tasks wait, the platform offers every pending task every round; otherwise it
+    // parks the tasks no node has room for, when the scheduler says it ignores them.
+    it('places the same whether or not it is asked why tasks wait (and so whether or not tasks are parked)', async () => {
       const quiet = await run(4);
       const explained = await run(4, false, true);
       expect(explained.audit.waits).toBeGreaterThan(0); // the cell is overloaded: waits happen, with reasons
       expect(explained.digest).toBe(quiet.digest);
+      expect(explained.rows).toEqual(quiet.rows);
+      if ((await entry.create()).ignoresUnfit) expect(quiet.audit.offered).toBeLessThan(explained.audit.offered);
+      else expect(quiet.audit.offered).toBe(explained.audit.offered);
     });
 
     const skipWork = entry.skip?.['work-conserving'];
@@ -193,7 +202,7 @@ describe('the conformance checks themselves', () => {
       { name: 'twice', *decide(pending) { const t = pending[0]; if (t) { yield { kind: 'place', task: t.id, node: 0 as never }; yield { kind: 'place', task: t.id, node: 0 as never }; } } },
     ];
     for (const cheat of cheats) {
-      const audit: Audit = { problems: [], waits: 0 };
+      const audit: Audit = { problems: [], waits: 0, offered: 0 };
       let failed = false;
       try {
         simulate(cluster, records.slice(0, 50), audited(cheat, audit, false));
