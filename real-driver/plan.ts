@@ -23,7 +23,7 @@
 import { Cluster } from '../sim/cluster.ts';
 import type { NodeSpec } from '../sim/cluster-file.ts';
 import { satisfiesAll } from '../schedulers/constraints.ts';
-import { nodeId, taskId, type DecideContext, type PendingTask, type Reason, type Scheduler } from '../schedulers/contract.ts';
+import { nodeId, taskId, type DecideContext, type PendingTask, type Reason, type RunningTask, type Scheduler } from '../schedulers/contract.ts';
 import type { Constraint } from '../traces/record.ts';
 import type { EngineContainer } from './engine.ts';
 import { LABEL, slotKey, slotOf } from './labels.ts';
@@ -116,9 +116,13 @@ export function plan(app: AppSpec, hosts: readonly HostState[], scheduler: Sched
   const cluster = new Cluster(hostNodes(hosts));
   hosts.forEach((h, i) => { if (h.health !== 'up' || h.cordon || h.capacity === undefined) cluster.setStatus(i, 'down'); });
   let nextTask = 0;
+  const booked: RunningTask[] = [];
+  cluster.describeTasksWith((task) => booked[task]);
   const book = (f: Found, w: Workload) => {
     const cpu = Number(f.c.labels[LABEL.cpu] ?? w.cpu), memory = Number(f.c.labels[LABEL.memory] ?? w.memory);
-    cluster.place(f.host, nextTask++, cpu, memory, 0);
+    const id = taskId(nextTask++);
+    booked[id] = { id, name: f.c.name, cpu, memory, gpu: 0, priority: 0, node: nodeId(f.host), start: placedAt(f.c) * 1000, job: w.name };
+    cluster.place(f.host, id, cpu, memory, 0);
   };
   /** Containers of each workload per host (for maxPerHost). */
   const perHost = new Map<string, number[]>(app.workloads.map((w) => [w.name, hosts.map(() => 0)]));

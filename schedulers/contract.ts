@@ -62,6 +62,27 @@ export interface PendingTask extends Resources {
   readonly constraints?: readonly Constraint[];
   /** The user's run-time estimate, µs, when the trace gives one. */
   readonly estimate?: number;
+  /** The task's job and user, when the trace says. */
+  readonly job?: string;
+  readonly user?: string;
+  /** The group of tasks within its job it belongs to (a DAG node, a gang), and the group's size. */
+  readonly group?: string;
+  readonly groupSize?: number;
+}
+
+/** A running task, as a policy may see it (DRF's shares, backfilling's reservations, preemption). */
+export interface RunningTask extends Resources {
+  readonly id: TaskId;
+  readonly name: string;
+  readonly priority: number;
+  readonly node: NodeId;
+  /** When it started, µs: simulated time; on real hosts, when its container was placed (since the epoch). */
+  readonly start: number;
+  readonly job?: string;
+  readonly user?: string;
+  readonly group?: string;
+  /** The user's run-time estimate, µs, when the trace gives one (start + estimate: its expected end). */
+  readonly estimate?: number;
 }
 
 export type Decision =
@@ -91,6 +112,8 @@ export interface ClusterView {
   taskCount(node: NodeId): number;
   /** The tasks running on the node (a new array on each call). */
   tasksOn(node: NodeId): TaskId[];
+  /** What is known of a running task, or undefined when the id is not running. */
+  running(task: TaskId): RunningTask | undefined;
 
   fits(node: NodeId, request: Resources): boolean;
   /** Why the node cannot take the request, or undefined when it can. */

@@ -11,7 +11,8 @@
 
 import {
   nodeId, taskId,
-  type ClusterView, type NodeId, type NodeStatus, type Objective, type Reason, type Resource, type Resources, type TaskId,
+  type ClusterView, type NodeId, type NodeStatus, type Objective, type Reason, type Resource, type Resources, type RunningTask,
+  type TaskId,
 } from '../schedulers/contract.ts';
 import { beats, leastAllocatedScore, mostAllocatedScore } from '../schedulers/scores.ts';
 import { CapacityIndex, NODE_STATUS, type NodeArrays } from './capacity-index.ts';
@@ -96,6 +97,17 @@ export class Cluster implements ClusterView {
     for (let t = this.head[node]!; t >= 0; t = this.next[t]!) out.push(taskId(t));
     return out;
   }
+
+  running(task: TaskId): RunningTask | undefined {
+    return this.describe(task);
+  }
+
+  /** Who answers running(): the platform, which knows the tasks (the cluster books only amounts). */
+  describeTasksWith(describe: (task: TaskId) => RunningTask | undefined): void {
+    this.describe = describe;
+  }
+
+  private describe: (task: TaskId) => RunningTask | undefined = () => undefined;
 
   fits(node: NodeId, request: Resources): boolean {
     return this.rejection(node, request) === undefined;

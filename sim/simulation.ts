@@ -33,7 +33,7 @@ import { stream } from './random.ts';
 import { TaskState, TaskTable } from './tasks.ts';
 import {
   REASONS, nodeId, taskId,
-  type DecideContext, type NodeId, type PendingTask, type Reason, type Scheduler, type TaskId,
+  type DecideContext, type NodeId, type PendingTask, type Reason, type RunningTask, type Scheduler, type TaskId,
 } from '../schedulers/contract.ts';
 import { satisfiesAll } from '../schedulers/constraints.ts';
 import { FailedRequests } from '../schedulers/per-task.ts';
@@ -175,6 +175,7 @@ export class Simulation {
     this.engine = new Engine((cls, payload) => this.dispatch(cls as EventClassValue, payload), 1 << 16);
     this.pending = new PendingQueue((task) => this.tasks.ordinal[task.id]!);
     this.parked = new PendingQueue((task) => this.tasks.ordinal[task.id]!);
+    this.cluster.describeTasksWith((task) => this.runningTask(task));
     const engine = this.engine;
     const random = stream(options.seed, `scheduler/${options.scheduler.name}`);
     this.countReasons = options.reasons ?? false;
@@ -642,6 +643,31 @@ export class Simulation {
       ...(record.constraints && { constraints: record.constraints }),
       ...(record.estimate !== undefined && { estimate: record.estimate }),
       ...(record.schedulingClass !== undefined && { schedulingClass: record.schedulingClass }),
+      ...owner(record),
     };
   }
+
+  private runningTask(task: TaskId): RunningTask | undefined {
+    const t = this.tasks;
+    const slot = task as number;
+    if (!(slot >= 0 && slot < t.capacity) || t.state[slot] !== TaskState.Running) return undefined;
+    const record = t.record(slot);
+    return {
+      id: task, name: record.id, cpu: t.cpu[slot]!, memory: t.memory[slot]!, gpu: t.gpu[slot]!,
+      priority: t.priority[slot]!, node: nodeId(t.node[slot]!), start: t.start[slot]!,
+      ...owner(record),
+      ...(record.estimate !== undefined && { estimate: record.estimate }),
+    };
+  }
+}
+
+/** The job, user and group fields of a record that has them. */
+function owner(record: TaskRecord): { job?: string; user?: string; group?: string; groupSize?: number } {
+  if (record.job === undefined && record.user === undefined) return {};
+  return {
+    ...(record.job !== undefined && { job: record.job }),
+    ...(record.user !== undefined && { user: record.user }),
+    ...(record.group !== undefined && { group: record.group }),
+    ...(record.groupSize !== undefined && { groupSize: record.groupSize }),
+  };
 }

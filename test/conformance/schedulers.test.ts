@@ -46,7 +46,7 @@ const nodeEvents: NodeEventAt[] = [
 
 /** The only members a scheduler may touch: the ClusterView interface. */
 const VIEW_MEMBERS = new Set<string>([
-  'nodeCount', 'nodeName', 'status', 'labels', 'capacity', 'allocated', 'free', 'taskCount', 'tasksOn', 'fits', 'rejection',
+  'nodeCount', 'nodeName', 'status', 'labels', 'capacity', 'allocated', 'free', 'taskCount', 'tasksOn', 'running', 'fits', 'rejection',
   'firstFit', 'bestFit', 'feasible', 'bottleneck',
 ]);
 
