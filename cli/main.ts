@@ -1,5 +1,6 @@
 // The command line: dispatch to commands, and the one place where errors become exit codes.
 //   0 success · 1 bad input (a file, a line, a field) · 2 wrong usage · 70 a bug in berth
+//   (bench-ci exits 1 on a regression, too)
 
 import { InputError } from '../sim/errors.ts';
 import { VERSION } from '../sim/version.ts';
@@ -17,6 +18,9 @@ usage: berth <command> [options]
 commands:
   sim                 run one simulation and print its summary (berth sim --help)
   compare             compare schedulers side by side over seeds: table, report.html
+  sweep               run a sweep's grid of runs in parallel, resumable, or one shard of it
+  merge               join a sweep's shards into one results.json and report.html
+  bench-ci            compare a sweep's policy metrics with a baseline; fail on a regression
   trace inspect       characterise a trace: tasks, arrivals, sizes, durations, priorities
   trace convert       write any trace's tasks as a native CSV trace
   trace fetch         download a public trace set (Google, Alibaba, Azure, SWF logs)
@@ -44,6 +48,15 @@ export async function main(argv: string[]): Promise<number> {
       case 'compare':
         await compareCommand(rest);
         return 0;
+      // Loaded only by the commands that use them (the sweep's report loads vega).
+      case 'sweep':
+        await (await import('./sweep.ts')).sweepCommand(rest);
+        return 0;
+      case 'merge':
+        await (await import('./merge.ts')).mergeCommand(rest);
+        return 0;
+      case 'bench-ci':
+        return await (await import('./bench-ci.ts')).benchCiCommand(rest);
       case 'trace':
         return await subcommand('trace', rest, { inspect: traceInspect, convert: traceConvert, fetch: traceFetch, generate: traceGenerate },
           [TRACE_INSPECT_HELP, TRACE_CONVERT_HELP, TRACE_FETCH_HELP, TRACE_GENERATE_HELP]);
