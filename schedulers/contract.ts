@@ -1,4 +1,4 @@
-import type { Constraint } from '../traces/record.ts';
+import type { AffinityRule, Constraint, SpreadRule, Taint, Toleration } from '../traces/record.ts';
 
 // The contract between a scheduling policy and the platform that runs it (the simulator, or
 // the Docker driver). A scheduler is a pure policy: it reads a read-only ClusterView and returns
@@ -25,7 +25,7 @@ export interface Resources {
   readonly gpu: number;
 }
 export type Resource = keyof Resources;
-export type { Constraint };
+export type { AffinityRule, Constraint, SpreadRule, Taint, Toleration };
 export const RESOURCES: readonly Resource[] = ['cpu', 'memory', 'gpu'];
 
 /** Up: takes work. Down: failed, comes back. Absent: not part of the cluster now (not yet added, or removed). */
@@ -41,10 +41,13 @@ export type Reason =
   | 'insufficient-memory'
   | 'insufficient-gpu'
   | 'fragmented' //          every resource is free somewhere, but no node has all of them at once
-  | 'constraint' //          a filter of the policy rejected the node (labels, placement rules)
+  | 'constraint' //          the task's constraints on node labels, or a filter of the policy, rejected the node
+  | 'taint' //               the node has a NoSchedule taint the task does not tolerate
+  | 'affinity' //            the task's required affinity, anti-affinity or hard topology spread rejected the node
   | 'not-sampled'; //        the policy's limit stage did not consider the node
 export const REASONS: readonly Reason[] = [
-  'node-down', 'insufficient-cpu', 'insufficient-memory', 'insufficient-gpu', 'fragmented', 'constraint', 'not-sampled',
+  'node-down', 'insufficient-cpu', 'insufficient-memory', 'insufficient-gpu', 'fragmented', 'constraint', 'taint', 'affinity',
+  'not-sampled',
 ];
 
 /** A task waiting to be placed. Its request is the Resources it extends. */
@@ -60,6 +63,14 @@ export interface PendingTask extends Resources {
   readonly schedulingClass?: number;
   /** Labels a node must have to take the task (none when undefined). */
   readonly constraints?: readonly Constraint[];
+  /**
+   * Placement rules (see schedulers/constraints.ts, which every policy and the platform apply):
+   * taints it tolerates, affinity and anti-affinity to running tasks, topology spread of its group.
+   */
+  readonly tolerations?: readonly Toleration[];
+  readonly affinity?: readonly AffinityRule[];
+  readonly antiAffinity?: readonly AffinityRule[];
+  readonly spread?: readonly SpreadRule[];
   /** The user's run-time estimate, µs, when the trace gives one. */
   readonly estimate?: number;
   /** The task's job and user, when the trace says. */
@@ -105,6 +116,8 @@ export interface ClusterView {
   nodeName(node: NodeId): string;
   status(node: NodeId): NodeStatus;
   labels(node: NodeId): Readonly<Record<string, string>>;
+  /** The node's taints (they do not change while the view lives). */
+  taints(node: NodeId): readonly Taint[];
   capacity(node: NodeId, resource: Resource): number;
   allocated(node: NodeId, resource: Resource): number;
   free(node: NodeId, resource: Resource): number;
@@ -114,6 +127,16 @@ export interface ClusterView {
   tasksOn(node: NodeId): TaskId[];
   /** What is known of a running task, or undefined when the id is not running. */
   running(task: TaskId): RunningTask | undefined;
+  /**
+   * The nodes running tasks of `job` (undefined: tasks without a job), of its `group` when given,
+   * with how many each (only nodes with at least one). Indexed: no scan of the cluster.
+   */
+  runningByNode(job: string | undefined, group?: string): ReadonlyMap<NodeId, number>;
+  /**
+   * Grows whenever the view changes (a task starts or ends, a node's status or capacity
+   * changes): what a policy derives from the view holds while it stays the same.
+   */
+  readonly generation: number;
 
   fits(node: NodeId, request: Resources): boolean;
   /** Why the node cannot take the request, or undefined when it can. */

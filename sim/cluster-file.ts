@@ -9,11 +9,14 @@
 //       memory: 64       # GiB
 //       gpu: 0           # devices
 //       labels: {zone: a, gen: v2}
+//       taints:          # optional: only tasks that tolerate a NoSchedule taint are placed here;
+//         - {key: dedicated, value: gpu, effect: NoSchedule}   # PreferNoSchedule only lowers k8s-* scores
 //       price: 0.8       # optional: cost per node-hour (any currency), for the summary's cost
 
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { InputError } from './errors.ts';
+import { TAINT_EFFECTS, type Taint, type TaintEffect } from '../traces/record.ts';
+import { InputError, quote } from './errors.ts';
 import { MIB_PER_GIB, MILLI_PER_CORE, MILLI_PER_GPU, capacityToBase } from './units.ts';
 import { YamlInput } from './yaml-input.ts';
 
@@ -24,6 +27,8 @@ export interface NodeSpec {
   readonly memory: number;
   readonly gpu: number;
   readonly labels: Readonly<Record<string, string>>;
+  /** Taints (none when absent). */
+  readonly taints?: readonly Taint[];
   /** At the start of a run (default up): a machine table may add a node later. */
   readonly status?: 'up' | 'absent';
   /** Cost per node-hour (any currency), when the cluster file gives one. */
@@ -38,11 +43,19 @@ export interface NodeGroup {
   readonly memory: number;
   readonly gpu?: number;
   readonly labels?: Readonly<Record<string, string>>;
+  readonly taints?: readonly Taint[];
   /** Cost per node-hour (any currency). */
   readonly price?: number;
 }
 
-const GROUP_FIELDS = ['name', 'count', 'cpu', 'memory', 'gpu', 'labels', 'price'] as const;
+const GROUP_FIELDS = ['name', 'count', 'cpu', 'memory', 'gpu', 'labels', 'taints', 'price'] as const;
+const TAINT_FIELDS = ['key', 'value', 'effect'] as const;
+/**
+ * A taint's key and value: no blanks and none of `= : ; * ,` (the native trace's text form of
+ * tolerations uses them); a key also starts with a letter or digit.
+ */
+export const TAINT_KEY = /^[A-Za-z0-9][^\s=:;*,]*$/;
+export const TAINT_VALUE = /^[^\s=:;*,]*$/;
 const TOP_FIELDS = ['nodes', 'name', 'description'] as const;
 /** More nodes than any real cell; beyond it a count is almost surely a typo. */
 const MAX_NODES = 10_000_000;
@@ -70,8 +83,30 @@ function readGroup(input: YamlInput, i: number, raw: unknown): NodeGroup {
     memory: input.number(at('memory'), g.memory, { min: 0, unit: 'GiB' }),
     ...(g.gpu !== undefined && { gpu: input.number(at('gpu'), g.gpu, { min: 0, unit: 'GPUs' }) }),
     ...(g.labels !== undefined && { labels: input.stringMap(at('labels'), g.labels) }),
+    ...(g.taints !== undefined && { taints: readTaints(input, at('taints'), g.taints) }),
     ...(g.price !== undefined && { price: input.number(at('price'), g.price, { min: 0, unit: 'per node-hour' }) }),
   };
+}
+
+function readTaints(input: YamlInput, at: (string | number)[], value: unknown): Taint[] {
+  return input.array(at, value, 'taints such as {key: dedicated, value: gpu, effect: NoSchedule}').map((raw, k) => {
+    const path = [...at, k];
+    const t = input.object(path, raw, TAINT_FIELDS);
+    if (t.key === undefined) throw input.error([...path, 'key'], 'missing: every taint needs a key');
+    const key = input.string([...path, 'key'], t.key);
+    if (!TAINT_KEY.test(key)) {
+      throw input.error([...path, 'key'], `expected a key of letters, digits and - _ . / (no blanks, none of = : ; * ,); got ${quote(key)}`);
+    }
+    if (typeof t.value === 'object' && t.value !== null) throw input.error([...path, 'value'], `expected a string; got ${quote(t.value)}`);
+    const value = t.value === undefined || t.value === null ? '' : String(t.value);
+    if (!TAINT_VALUE.test(value)) throw input.error([...path, 'value'], `expected no blanks and none of = : ; * ,; got ${quote(value)}`);
+    if (t.effect === undefined) throw input.error([...path, 'effect'], `missing: expected ${TAINT_EFFECTS.join(' or ')}`);
+    if (!TAINT_EFFECTS.includes(t.effect as TaintEffect)) {
+      const why = t.effect === 'NoExecute' ? ' (NoExecute is not modelled: berth evicts no running task for a taint)' : '';
+      throw input.error([...path, 'effect'], `expected ${TAINT_EFFECTS.join(' or ')}; got ${quote(t.effect)}${why}`);
+    }
+    return { key, value, effect: t.effect as TaintEffect };
+  });
 }
 
 /** Expands groups into nodes in file order, checking names and totals. */
@@ -86,6 +121,7 @@ export function expandGroups(
     if (nodes.length + count > MAX_NODES) throw fail(i, `the cluster would have more than ${MAX_NODES} nodes`);
     const base = g.name ?? 'node';
     const labels = Object.freeze({ ...g.labels });
+    const taints = g.taints && g.taints.length > 0 ? Object.freeze([...g.taints]) : undefined;
     const cpu = capacityToBase(g.cpu, MILLI_PER_CORE);
     const memory = capacityToBase(g.memory, MIB_PER_GIB);
     const gpu = capacityToBase(g.gpu ?? 0, MILLI_PER_GPU);
@@ -96,7 +132,7 @@ export function expandGroups(
         throw fail(i, `node name ${JSON.stringify(name)} is also produced by nodes[${other}]; give the groups different names`);
       }
       owner.set(name, i);
-      nodes.push({ name, cpu, memory, gpu, labels, ...(g.price !== undefined && { price: g.price }) });
+      nodes.push({ name, cpu, memory, gpu, labels, ...(taints && { taints }), ...(g.price !== undefined && { price: g.price }) });
     }
   });
   if (nodes.length === 0) throw fail(0, 'the cluster has no nodes (every count is 0)');

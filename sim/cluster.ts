@@ -8,21 +8,31 @@
 // So the cluster remembers, per request object, when it last missed, and keeps a short log of
 // the nodes released since; a repeated miss then costs a look at those few nodes, and a hit
 // among them is the answer the index would give (no other node can fit).
+//
+// Which tasks of a job and group run where (for affinity and topology spread) is kept by an
+// OwnerIndex, built the first time a policy asks.
 
 import {
   nodeId, taskId,
   type ClusterView, type NodeId, type NodeStatus, type Objective, type Reason, type Resource, type Resources, type RunningTask,
-  type TaskId,
+  type Taint, type TaskId,
 } from '../schedulers/contract.ts';
 import { beats, leastAllocatedScore, mostAllocatedScore } from '../schedulers/scores.ts';
 import { CapacityIndex, NODE_STATUS, type NodeArrays } from './capacity-index.ts';
 import type { NodeSpec } from './cluster-file.ts';
+import { OwnerIndex } from './owner-index.ts';
+
+const NO_TAINTS: readonly Taint[] = Object.freeze([]);
 
 export class Cluster implements ClusterView {
   readonly nodeCount: number;
   private readonly names: readonly string[];
   private readonly byName: ReadonlyMap<string, number>;
   private readonly nodeLabels: readonly Readonly<Record<string, string>>[];
+  private readonly nodeTaints: readonly (readonly Taint[])[];
+  /** See ClusterView.generation. */
+  generation = 0;
+  private owners: OwnerIndex | undefined;
   private readonly arrays: NodeArrays;
   private readonly index: CapacityIndex;
   private readonly counts: Int32Array;
@@ -44,6 +54,7 @@ export class Cluster implements ClusterView {
     this.names = nodes.map((node) => node.name);
     this.byName = new Map(this.names.map((name, i) => [name, i]));
     this.nodeLabels = nodes.map((node) => node.labels);
+    this.nodeTaints = nodes.map((node) => (node.taints && node.taints.length > 0 ? node.taints : NO_TAINTS));
     this.arrays = {
       capCpu: Float64Array.from(nodes, (node) => node.cpu),
       capMem: Float64Array.from(nodes, (node) => node.memory),
@@ -74,6 +85,10 @@ export class Cluster implements ClusterView {
     return this.nodeLabels[node]!;
   }
 
+  taints(node: NodeId): readonly Taint[] {
+    return this.nodeTaints[node]!;
+  }
+
   capacity(node: NodeId, resource: Resource): number {
     const a = this.arrays;
     return (resource === 'cpu' ? a.capCpu : resource === 'memory' ? a.capMem : a.capGpu)[node]!;
@@ -102,9 +117,15 @@ export class Cluster implements ClusterView {
     return this.describe(task);
   }
 
+  runningByNode(job: string | undefined, group?: string): ReadonlyMap<NodeId, number> {
+    this.owners ??= new OwnerIndex(this.nodeCount, (node) => this.tasksOn(node), this.describe);
+    return this.owners.get(job, group, this.describe);
+  }
+
   /** Who answers running(): the platform, which knows the tasks (the cluster books only amounts). */
   describeTasksWith(describe: (task: TaskId) => RunningTask | undefined): void {
     this.describe = describe;
+    this.owners = undefined;
   }
 
   private describe: (task: TaskId) => RunningTask | undefined = () => undefined;
@@ -218,10 +239,14 @@ export class Cluster implements ClusterView {
     a.allocGpu[node]! += gpu;
     this.link(node, task);
     this.index.refreshLoad(node);
+    this.owners?.placed(task, node);
+    this.generation++;
   }
 
-  /** Releases what place() booked. */
+  /** Releases what place() booked. Call while the platform still describes the task as running. */
   remove(node: number, task: number, cpu: number, memory: number, gpu: number): void {
+    this.owners?.removed(task, node, this.describe);
+    this.generation++;
     const a = this.arrays;
     a.allocCpu[node]! -= cpu;
     a.allocMem[node]! -= memory;
@@ -235,6 +260,7 @@ export class Cluster implements ClusterView {
     const code = NODE_STATUS[status];
     const was = this.arrays.status[node];
     if (was === code) return;
+    this.generation++;
     this.arrays.status[node] = code;
     if (was === NODE_STATUS.up) this.upCount--;
     if (code === NODE_STATUS.up) this.upCount++;
@@ -246,6 +272,7 @@ export class Cluster implements ClusterView {
   setCapacity(node: number, cpu: number, memory: number, gpu: number): void {
     const a = this.arrays;
     const grew = cpu > a.capCpu[node]! || memory > a.capMem[node]! || gpu > a.capGpu[node]!;
+    this.generation++;
     a.capCpu[node] = cpu;
     a.capMem[node] = memory;
     a.capGpu[node] = gpu;

@@ -14,6 +14,68 @@ export interface Constraint {
   readonly values?: readonly string[];
 }
 
+/**
+ * What a taint does to a task that does not tolerate it: `NoSchedule`, never placed on the node;
+ * `PreferNoSchedule`, placed there only when Kubernetes' scoring finds nothing better (other
+ * policies ignore it).
+ */
+export type TaintEffect = 'NoSchedule' | 'PreferNoSchedule';
+export const TAINT_EFFECTS: readonly TaintEffect[] = ['NoSchedule', 'PreferNoSchedule'];
+
+/** A node's taint (Kubernetes'): it repels the tasks that do not tolerate it. `value` is '' when none. */
+export interface Taint {
+  readonly key: string;
+  readonly value: string;
+  readonly effect: TaintEffect;
+}
+
+/**
+ * A task's toleration (Kubernetes'): `Equal` tolerates taints of its key and value, `Exists` of
+ * its key whatever the value, and of every key when `key` is ''; without an effect it tolerates
+ * both effects.
+ */
+export interface Toleration {
+  readonly key: string;
+  readonly operator: 'Equal' | 'Exists';
+  /** For `Equal` ('' when absent). */
+  readonly value?: string;
+  readonly effect?: TaintEffect;
+}
+
+/**
+ * The tasks a rule is about: those of `job` (the task's own job when absent) in `group` (any
+ * group of that job when absent).
+ */
+export interface TaskSelector {
+  readonly job?: string;
+  readonly group?: string;
+}
+
+/**
+ * Affinity (or anti-affinity) to the running tasks `to` selects, within `scope`: `node` (the same
+ * node) or a node label (the same value of it: `zone`). Required rules are filters every policy
+ * applies; preferred ones (weight 1-100) only move Kubernetes' scores.
+ */
+export interface AffinityRule {
+  readonly to: TaskSelector;
+  readonly scope: string;
+  readonly required: boolean;
+  /** Preferred rules: 1-100 (default 1). */
+  readonly weight?: number;
+}
+
+/**
+ * Topology spread of the task's own group (its job's tasks of its group) across the values of
+ * `label` (`node`: across nodes): placing the task may leave the group's count in the chosen
+ * domain at most `maxSkew` above the smallest count of any domain. Hard rules are filters; soft
+ * ones only move Kubernetes' scores.
+ */
+export interface SpreadRule {
+  readonly label: string;
+  readonly maxSkew: number;
+  readonly hard: boolean;
+}
+
 export interface TaskRecord {
   readonly kind: 'task';
   /** The task's id in the trace. */
@@ -41,6 +103,12 @@ export interface TaskRecord {
   readonly estimate?: number;
   /** Labels a node must have to take the task. */
   readonly constraints?: readonly Constraint[];
+  /** Taints of nodes the task may be placed on anyway. */
+  readonly tolerations?: readonly Toleration[];
+  /** Rules on where the task runs relative to other running tasks. */
+  readonly affinity?: readonly AffinityRule[];
+  readonly antiAffinity?: readonly AffinityRule[];
+  readonly spread?: readonly SpreadRule[];
   /**
    * Dependencies (Alibaba's DAGs): the task belongs to `group` (of `groupSize` tasks) within its
    * `job`, and starts only once every task of the groups in `after` has finished.
