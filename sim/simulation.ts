@@ -35,7 +35,7 @@ import {
   REASONS, nodeId, taskId,
   type DecideContext, type NodeId, type PendingTask, type Reason, type RunningTask, type Scheduler, type TaskId,
 } from '../schedulers/contract.ts';
-import { satisfiesAll } from '../schedulers/constraints.ts';
+import { hasPlacementRules, placementAllows, rulesOf } from '../schedulers/constraints.ts';
 import { FailedRequests } from '../schedulers/per-task.ts';
 import type { NodeRecord, TaskRecord, TraceRecord } from '../traces/record.ts';
 
@@ -552,7 +552,7 @@ export class Simulation {
     }
     this.pending.removeWhere((task) => {
       if (notPending(task)) return true;
-      if (task.constraints !== undefined || !fitsNowhere(task)) return false;
+      if (hasPlacementRules(task, this.cluster) || !fitsNowhere(task)) return false;
       this.parked.insert(task);
       this.parkedFrontier.add(task);
       return true;
@@ -578,8 +578,7 @@ export class Simulation {
   }
 
   private meetsConstraints(slot: number, node: NodeId): boolean {
-    const constraints = this.tasks.record(slot).constraints;
-    return constraints === undefined || satisfiesAll(this.cluster.labels(node), constraints);
+    return placementAllows(this.tasks.record(slot), node, this.cluster);
   }
 
   /** Starts a pending task on a node now. */
@@ -641,6 +640,7 @@ export class Simulation {
       id: taskId(slot), name: record.id, cpu: t.cpu[slot]!, memory: t.memory[slot]!, gpu: t.gpu[slot]!,
       priority: t.priority[slot]!, submit: t.submit[slot]!,
       ...(record.constraints && { constraints: record.constraints }),
+      ...rulesOf(record),
       ...(record.estimate !== undefined && { estimate: record.estimate }),
       ...(record.schedulingClass !== undefined && { schedulingClass: record.schedulingClass }),
       ...owner(record),
