@@ -2,13 +2,15 @@
 // when someone asks, say why it waits), and the saving that a request at least as large as one
 // that found no node in this round finds none either.
 
+import { hasPlacementRules, rejectionByRules } from './constraints.ts';
 import type { ClusterView, DecideContext, Decision, NodeId, PendingTask, Reason, Resources } from './contract.ts';
 
 /**
  * Places each pending task on the node `pick` chooses. `pick` is asked only about tasks that
- * may fit: a task without constraints asking for at least what an earlier one failed to get in
- * this round is passed over, since free room only shrinks within a round. Set `memo` false for
- * a policy that rejects nodes by rules of its own (then a larger request may still find a node).
+ * may fit: a task without placement rules (hasPlacementRules) asking for at least what an
+ * earlier one failed to get in this round is passed over, since free room only shrinks within a
+ * round. Set `memo` false for a policy that rejects nodes by rules of its own (then a larger
+ * request may still find a node).
  */
 export function* placeEach(
   pending: readonly PendingTask[], cluster: ClusterView, ctx: DecideContext,
@@ -16,7 +18,7 @@ export function* placeEach(
 ): Generator<Decision> {
   const failed = memo ? new FailedRequests() : undefined;
   for (const task of pending) {
-    const plain = task.constraints === undefined ? failed : undefined;
+    const plain = failed !== undefined && !hasPlacementRules(task, cluster) ? failed : undefined;
     const node = plain?.covers(task) ? undefined : pick(task);
     if (node !== undefined) {
       yield { kind: 'place', task: task.id, node };
@@ -28,11 +30,21 @@ export function* placeEach(
 }
 
 /**
- * Why a task found no node: the cluster-wide shortage when no node has room, else the task's
- * constraints (or, for a policy with rules of its own, `filtered`), which rejected those that do.
+ * Why a task found no node: the cluster-wide shortage when no node has room; else the rule of
+ * the task that rejected the first node with room ('constraint', 'taint', 'affinity'), or
+ * 'constraint' when its rules allow a node with room that the policy's own filters (`filtered`)
+ * rejected.
  */
 export function waitReason(task: PendingTask, cluster: ClusterView, filtered = false): Reason {
-  if ((!filtered && task.constraints === undefined) || cluster.firstFit(task) === undefined) return cluster.bottleneck(task);
+  const rules = hasPlacementRules(task, cluster);
+  if ((!filtered && !rules) || cluster.firstFit(task) === undefined) return cluster.bottleneck(task);
+  if (rules) {
+    for (const node of cluster.feasible(task)) {
+      const reason = rejectionByRules(task, node, cluster);
+      if (reason !== undefined) return reason;
+      break;
+    }
+  }
   return 'constraint';
 }
 

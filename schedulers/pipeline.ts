@@ -12,14 +12,16 @@
 // The stages come in that order because each narrows what the next pays for: filters are
 // cheap and exact, the limit bounds the scoring cost, and selection needs every score.
 //
-// A task's own constraints on node labels are a filter every pipeline applies first.
+// A task's own placement rules (constraints.ts: constraints on node labels, taints, affinity,
+// anti-affinity, topology spread) are a filter every pipeline applies first. Soft rules are not
+// scored here.
 //
 // When a policy is only "the first feasible node" or "the best node by an objective the index
-// knows" (MostAllocated, LeastAllocated), and the task has no constraints, the pipeline asks the
-// index directly instead of visiting the feasible nodes; test/pipeline-index.test.ts checks that
-// both ways agree.
+// knows" (MostAllocated, LeastAllocated), and no rule of the task can reject a node of the
+// cluster (hasPlacementRules), the pipeline asks the index directly instead of visiting the
+// feasible nodes; test/pipeline-index.test.ts checks that both ways agree.
 
-import { satisfiesAll } from './constraints.ts';
+import { hasPlacementRules, placementAllows } from './constraints.ts';
 import { placeEach } from './per-task.ts';
 import { SCORE_EPSILON, beats } from './scores.ts';
 import { nodeId } from './contract.ts';
@@ -102,7 +104,7 @@ class Pipeline implements Scheduler {
   /** The node for the task, or undefined when none is feasible. */
   pick(task: PendingTask, cluster: ClusterView, ctx: DecideContext): NodeId | undefined {
     const limit = this.limit;
-    const plain = this.filters.length === 0 && task.constraints === undefined;
+    const plain = this.filters.length === 0 && !hasPlacementRules(task, cluster);
     // Fast paths: the index answers the whole question.
     if (plain && this.scorers.length === 0 && limit.kind === 'first' && limit.count === 1) {
       const node = cluster.firstFit(task, limit.rotate ? this.cursor : 0);
@@ -161,7 +163,7 @@ class Pipeline implements Scheduler {
   }
 
   private passes(task: PendingTask, node: NodeId, cluster: ClusterView): boolean {
-    if (task.constraints !== undefined && !satisfiesAll(cluster.labels(node), task.constraints)) return false;
+    if (!placementAllows(task, node, cluster)) return false;
     for (const f of this.filters) if (f.check(task, node, cluster) !== undefined) return false;
     return true;
   }

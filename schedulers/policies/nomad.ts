@@ -13,11 +13,12 @@
 //
 // Where berth departs: an evaluation in Nomad places one job; here the shuffle is drawn once per
 // scheduling round (from the scheduler's seeded stream, not Go's), and a round may hold several
-// jobs. The job anti-affinity, affinity and spread iterators are not modelled (a task does not
-// say which running tasks share its job), so the final score is the fit alone. Reserved
-// resources are zero. GPUs are a fit test. Options: `jobType` `service` (default) or `batch`.
+// jobs. A task's placement rules (../constraints.ts: constraints, taints, required affinity,
+// anti-affinity and hard spread) are feasibility checks, as Nomad's constraint checkers are;
+// Nomad's scoring iterators (job anti-affinity, affinity, spread) are not modelled, so soft
+// rules are ignored and the final score is the fit alone. Reserved resources are zero. GPUs are a fit test. Options: `jobType` `service` (default) or `batch`.
 
-import { satisfiesAll } from '../constraints.ts';
+import { placementAllows } from '../constraints.ts';
 import { nodeId, type ClusterView, type DecideContext, type Decision, type NodeId, type PendingTask, type Scheduler, type SchedulerOptions } from '../contract.ts';
 import { placeEach } from '../per-task.ts';
 
@@ -100,7 +101,7 @@ function nomad(name: string, algorithm: NomadAlgorithm, options: SchedulerOption
           const node = nodeId(order.at(offset));
           offset = (offset + 1) % n;
           if (!cluster.fits(node, task)) continue;
-          if (task.constraints !== undefined && !satisfiesAll(cluster.labels(node), task.constraints)) continue;
+          if (!placementAllows(task, node, cluster)) continue;
           const s = score(task, node, cluster);
           if (s <= SKIP_THRESHOLD && skipped.length < MAX_SKIP) {
             skipped.push({ node, score: s });

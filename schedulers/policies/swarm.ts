@@ -16,15 +16,16 @@
 // - Every up node is healthy (health 100); Swarm lowers health after failed engine calls.
 // - A node is taken only when the task fits its free room: integer division lets Swarm rank a
 //   node up to 1 % over-committed, and its random strategy ignores resources altogether, but
-//   berth's platforms never over-commit. GPUs, which Swarm does not know, are a fit test. Task
-//   constraints on node labels play the part of Swarm's constraint filter.
+//   berth's platforms never over-commit. GPUs, which Swarm does not know, are a fit test. A
+//   task's hard placement rules (../constraints.ts) play the part of Swarm's constraint and
+//   affinity filters; soft rules are ignored.
 // - Full ties (same weight, same container count) go to the lower node index: what Go's sort
 //   does for up to 12 nodes (insertion sort); on larger clusters Go's unstable sort order is not
 //   reproduced.
 // - Containers are the tasks running on the node; Swarm also counts stopped containers.
 // Cost: every up node is scored for each task, as Swarm does.
 
-import { satisfiesAll } from '../constraints.ts';
+import { placementAllows } from '../constraints.ts';
 import { nodeId, type ClusterView, type NodeId, type PendingTask, type Scheduler } from '../contract.ts';
 import { placeEach } from '../per-task.ts';
 import { pipeline } from '../pipeline.ts';
@@ -48,7 +49,7 @@ export function swarmWeight(task: PendingTask, node: NodeId, cluster: ClusterVie
 }
 
 function eligible(task: PendingTask, node: NodeId, cluster: ClusterView): boolean {
-  return cluster.fits(node, task) && (task.constraints === undefined || satisfiesAll(cluster.labels(node), task.constraints));
+  return cluster.fits(node, task) && placementAllows(task, node, cluster);
 }
 
 function weighted(name: string, healthFactor: number, direction: 1 | -1): Scheduler {
