@@ -2,6 +2,7 @@
 // threads, each result stored as it ends and reused when the sweep starts again; with the
 // whole grid, results.json, results.csv and report.html.
 
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadSweepFile } from '../sim/sweep/file.ts';
@@ -66,7 +67,8 @@ export const defaultOut = (name: string): string => join('out', `sweep-${name.re
 export async function openGrid(sweep: Awaited<ReturnType<typeof loadSweepFile>>, out: string, remember: boolean): Promise<Grid> {
   const hasher = await FileHasher.open(join(out, 'input-hashes.json'));
   const grid = await buildGrid(sweep, hasher);
-  if (remember) await hasher.save().catch(() => undefined); // only a speed-up: a folder not yet writable is reported by the run
+  // Only a speed-up: a folder that cannot be written is reported by the run.
+  if (remember) await mkdir(out, { recursive: true }).then(() => hasher.save()).catch(() => undefined);
   return grid;
 }
 

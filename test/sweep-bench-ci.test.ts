@@ -4,7 +4,7 @@
 // refused, naming the cells that do not match.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -84,6 +84,27 @@ describe('berth bench-ci', () => {
     expect(other.err).toMatch(/^berth: .*other\.json: a baseline of a different sweep \("bench" against "bench"\): 1 of this sweep's 4 cells are not in it \(cell 3: spread · production-20 · production-300 · load 1\.1 · seed 2\); 1 of its 4 cells are not in this sweep/);
     expect(other.err).not.toMatch(/\n\s+at /);
   });
+});
+
+describe('berth bench-ci on a team\'s own policy module', () => {
+  it('runs its cells again when the branch edits it, and compares them with the baseline\'s', () => {
+    // Inside the project, where the module's `import … from 'berth'` resolves.
+    mkdirSync(join(PROJECT, 'test', '.tmp'), { recursive: true });
+    const work = mkdtempSync(join(PROJECT, 'test', '.tmp', 'bench-policy-'));
+    const policy = join(work, 'policy.ts');
+    const original = readFileSync(join(PROJECT, 'examples', 'fewest-tasks.ts'), 'utf8');
+    writeFileSync(policy, original);
+    writeFileSync(join(work, 'sweep.yaml'), 'name: own\nschedulers: [./policy.ts]\nclusters: [{preset: production, nodes: 20}]\n' +
+      'workloads: [{preset: production, tasks: 300}]\nloads: [1.1]\nmetrics: [waitMean, activeNodeHours]\n');
+    const args = ['bench-ci', '--sweep', join(work, 'sweep.yaml'), '--baseline', join(work, 'baseline.json'), '--out', join(work, 'out'), '--quiet'];
+    expect(berth(...args, '--update-baseline').code).toBe(0);
+    // The branch packs by task count instead: the most tasks first.
+    writeFileSync(policy, original.replace('score: (_task, node, cluster) => 100 / (1 + cluster.taskCount(node))', 'score: (_task, node, cluster) => 100 - 100 / (1 + cluster.taskCount(node))'));
+    const r = berth(...args);
+    expect(r.err).toBe('');
+    expect(r.out).toMatch(/· 1 cells \(1 run, 0 reused from /);
+    expect(r.out).toMatch(/^placements differ from the baseline's in 1 of 1 cells \(digests\)$/m);
+  }, 60_000);
 });
 
 describe('compareWithBaseline', () => {

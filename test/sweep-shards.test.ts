@@ -115,7 +115,7 @@ describe('three shards merged', () => {
     await runSweep(otherGrid, { out: join(dir, 'other'), shard: { index: 0, count: 3 }, workers: 1 });
     const r = berth({}, 'merge', shards[0]!, join(dir, 'other'), '--out', join(dir, 'mixed'));
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/^berth: .*other\/shards\/0-of-3\.json: from a different sweep than .*shard-0\/shards\/0-of-3\.json \(hash [0-9a-f]{12}… against [0-9a-f]{12}…\): its sweep has 1 cells, not 16; shards of different sweeps cannot be merged\n$/);
+    expect(r.err).toMatch(/^berth: .*other\/shards\/0-of-3\.json: from a different sweep than .*shard-0\/shards\/0-of-3\.json \(hash [0-9a-f]{12}… against [0-9a-f]{12}…\): its sweep has 1 cells, not 16; shards of different sweeps cannot be merged \(a manifest left by an earlier version of the sweep may be deleted\)\n$/);
   }, 60_000);
 
   it('refuse shards that disagree on a cell', () => {

@@ -7,9 +7,10 @@
 // has no load: it contributes one cell per scheduler and seed, with load null.
 //
 // A cell's key is the SHA-256 of a canonical JSON of what decides its result: its run (paths
-// as the sweep file writes them), the contents of its input files (cluster files, traces, a
-// policy module) and berth's code (version and a hash of the simulation's sources). A changed
-// trace, option or policy gives a new key, so the cell runs again; an unchanged one is reused.
+// as the sweep file writes them), the contents of its input files (cluster files, traces), and
+// the code (berth's version, a hash of the simulation's sources, a policy module's contents). A
+// changed trace, option or policy gives a new key, so the cell runs again; an unchanged one is
+// reused. Its id leaves the code out: a branch's cell is matched with the baseline's by it.
 
 import { relative, sep } from 'node:path';
 import { InputError } from '../errors.ts';
@@ -31,11 +32,11 @@ export interface Cell {
   readonly spec: RunSpec;
   /** The same run with paths as the sweep file writes them (relative to it). */
   readonly portable: RunSpec;
-  /** Input files, relative to the sweep file's folder, with their SHA-256. */
+  /** Input files (data, then a policy module), relative to the sweep file's folder, with their SHA-256. */
   readonly inputs: readonly FileHash[];
-  /** The cell's identity without berth's code: what a baseline's cell is matched by. */
+  /** The cell's identity without the code (berth's, a policy module's): what a baseline's cell is matched by. */
   readonly id: string;
-  /** Where its result is stored: the id and berth's code. */
+  /** Where its result is stored: the id and the code. */
   readonly key: string;
 }
 
@@ -73,9 +74,10 @@ export async function buildGrid(sweep: SweepFile, hasher: FileHasher): Promise<G
           for (const seed of sweep.seeds) {
             const spec = runSpec(sweep, cluster, workload, load, scheduler, seed, false);
             const portable = runSpec(sweep, cluster, workload, load, scheduler, seed, true);
-            const inputs = [...clusterInputs[c]!, ...workloadInputs[w]!, ...schedulerInputs[s]!];
-            const id = sha256(canonicalJson({ run: portable, inputs }));
-            const key = sha256(canonicalJson({ code, id }));
+            const data = [...clusterInputs[c]!, ...workloadInputs[w]!];
+            const id = sha256(canonicalJson({ run: portable, inputs: data }));
+            const key = sha256(canonicalJson({ code, id, policy: schedulerInputs[s]! }));
+            const inputs = [...data, ...schedulerInputs[s]!];
             const cell: Cell = {
               index: cells.length, cluster: cluster.label, workload: workload.label, load, scheduler: scheduler.label, seed,
               spec, portable, inputs, id, key,

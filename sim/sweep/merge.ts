@@ -55,7 +55,7 @@ export function mergeManifests(found: readonly FoundManifest[]): SweepResults {
         : other.code !== sweep.code ? `it ran with berth ${other.code}, not ${sweep.code} (a different version or code)`
           : other.cells !== sweep.cells ? `its sweep has ${other.cells} cells, not ${sweep.cells}`
             : 'its sweep differs in cells (inputs, options or seeds) or metrics';
-      throw new InputError({ file: path }, `from a different sweep than ${first.path} (hash ${other.hash.slice(0, 12)}… against ${sweep.hash.slice(0, 12)}…): ${why}; shards of different sweeps cannot be merged`);
+      throw new InputError({ file: path }, `from a different sweep than ${first.path} (hash ${other.hash.slice(0, 12)}… against ${sweep.hash.slice(0, 12)}…): ${why}; shards of different sweeps cannot be merged (a manifest left by an earlier version of the sweep may be deleted)`);
     }
   }
   const rows: (SweepRow | undefined)[] = new Array(sweep.cells);
