@@ -116,6 +116,12 @@ export interface TaskRecord {
   readonly group?: string;
   readonly groupSize?: number;
   readonly after?: readonly string[];
+  /**
+   * The service this task is a replica of (`berth sim --services`): it runs until the run ends
+   * (its duration is unused), and when evicted it is placed again, as the real driver's
+   * controller restores a service's replicas.
+   */
+  readonly service?: string;
   /** Where and when the trace ran the task (for `--replay trace`). */
   readonly placed?: { readonly node: string; readonly start: number };
 }
