@@ -28,7 +28,7 @@ never wall time) and exits 1 when a metric got worse by more than the threshold,
   --sweep FILE         the sweep file
   --baseline FILE      the baseline's results.json
   --threshold P        a relative change that matters, in percent (default ${100 * DEFAULT_THRESHOLD}%)
-  --out DIR            the sweep's output folder (default out/sweep-<name>)
+  --out DIR            the sweep's output folder (default out/sweeps/<name>)
   --workers N          worker threads (default: one per core)
   --update-baseline    write this run's results.json to the baseline file (after comparing with
                        the old one, if any), and exit 0

@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import { expandGroups, loadClusterFile } from '../sim/cluster-file.ts';
 import { ensureDir } from '../sim/outputs.ts';
 import { dirname } from 'node:path';
-import { ALL_COLUMNS, writeNativeCsv } from '../traces/native.ts';
+import { ALL_COLUMNS, DEFAULT_COLUMNS, writeNativeCsv } from '../traces/native.ts';
 import type { Column } from '../traces/fields.ts';
 import { DEFAULT_WORKLOAD, WORKLOADS, workloadPreset } from '../traces/synthetic/presets.ts';
 import { UsageError, exclusive, numberFlag, parseFlags, stringFlag } from './args.ts';
@@ -19,7 +19,8 @@ Writes a synthetic workload as a native CSV trace: exactly the tasks \`berth sim
 would generate with the same options and seed.
 
   --workload NAME  ${[...WORKLOADS.keys()].join(', ')} (default ${DEFAULT_WORKLOAD})
-  --columns LIST   columns to write (default ${ALL_COLUMNS.join(',')}); id,submit,duration,cpu,memory at least`;
+  --columns LIST   columns to write (default ${DEFAULT_COLUMNS.join(',')}; also constraints,tolerations,
+                   affinity,antiAffinity,spread); id,submit,duration,cpu,memory at least`;
 
 export const CLUSTER_GENERATE_HELP = `usage: berth cluster generate [--workload NAME] [--nodes N] [--out FILE.yaml]
 
@@ -53,7 +54,7 @@ export async function traceGenerate(args: string[]): Promise<void> {
 }
 
 export function parseColumns(list: string | undefined): readonly Column[] {
-  if (list === undefined) return ALL_COLUMNS;
+  if (list === undefined) return DEFAULT_COLUMNS;
   const columns = list.split(',').map((c) => c.trim()).filter(Boolean);
   for (const c of columns) {
     if (!(ALL_COLUMNS as readonly string[]).includes(c)) throw new UsageError(`--columns: unknown column ${JSON.stringify(c)}; expected some of ${ALL_COLUMNS.join(',')}`);

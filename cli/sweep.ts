@@ -26,7 +26,7 @@ hash of its run, its input files' contents and berth's code, so a sweep started 
 the cells that are missing or changed. With the whole grid it writes DIR/results.json (cells in
 grid order, deterministic), results.csv, report.html and timing.json.
 
-  --out DIR        output folder (default out/sweep-<name>)
+  --out DIR        output folder (default out/sweeps/<name>)
   --workers N      worker threads (default: one per core)
   --shard I/N      run only shard I of N (0-based: 0/3, 1/3, 2/3); cell i belongs to shard i mod N.
                    Each shard writes DIR/shards/I-of-N.json; 'berth merge' joins them
@@ -62,7 +62,7 @@ export async function sweepCommand(args: string[]): Promise<void> {
   process.stdout.write(sweepReport(grid, run, shard, source, out) + '\n');
 }
 
-export const defaultOut = (name: string): string => join('out', `sweep-${name.replace(/[^\w.-]+/g, '_')}`);
+export const defaultOut = (name: string): string => join('out', 'sweeps', name.replace(/[^\w.-]+/g, '_'));
 
 export async function openGrid(sweep: Awaited<ReturnType<typeof loadSweepFile>>, out: string, remember: boolean): Promise<Grid> {
   const hasher = await FileHasher.open(join(out, 'input-hashes.json'));

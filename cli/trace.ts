@@ -59,7 +59,8 @@ and the reading options are the same; otherwise they parse the trace as usual.
 ${READ_HELP}
   --to FORMAT          berth (default: a native CSV trace) or cache
   --out FILE           the native trace to write (.csv or .csv.gz)
-  --columns LIST       columns to write (default all); id,submit,duration,cpu,memory at least
+  --columns LIST       columns to write (default all but the placement rules constraints,tolerations,
+                       affinity,antiAffinity,spread); id,submit,duration,cpu,memory at least
   --replay MODE        with --to cache: the mode the cache is for (default reschedule)`;
 
 export const TRACE_FETCH_HELP = `usage: berth trace fetch SET [--out DIR] [--parts LIST] [--logs LIST] [--base-url URL] [--quiet]
@@ -119,13 +120,13 @@ export async function traceConvert(args: string[]): Promise<void> {
     `${Object.entries(s.leftOut).map(([why, n]) => `, ${thousands(n)} left out: ${why}`).join('')})`];
   const lost = result.notWritten;
   const notes = [
-    lost.constraints ? `${thousands(lost.constraints)} tasks had placement constraints` : '',
     lost.dependencies ? `${thousands(lost.dependencies)} tasks waited for other tasks` : '',
     lost.estimates ? `${thousands(lost.estimates)} tasks had run-time estimates` : '',
     lost.schedulingClasses ? `${thousands(lost.schedulingClasses)} tasks had scheduling classes` : '',
     lost.machineChanges ? `the trace held ${thousands(lost.machineChanges)} machine changes (give its machine table with --cluster when replaying)` : '',
   ].filter(Boolean);
   if (notes.length > 0) lines.push(`not written, the native format cannot hold it: ${notes.join('; ')}`);
+  if (lost.constraints) lines.push(`not written: ${thousands(lost.constraints)} tasks had placement constraints (add the column constraints to --columns to keep them)`);
   process.stdout.write(lines.join('\n') + '\n');
 }
 

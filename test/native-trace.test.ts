@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../sim/errors.ts';
-import { readNativeTrace, writeNativeCsv } from '../traces/native.ts';
+import { convertToNative } from '../traces/convert.ts';
+import { ALL_COLUMNS, readNativeTrace, writeNativeCsv } from '../traces/native.ts';
 import type { TaskRecord } from '../traces/record.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'berth-trace-'));
@@ -74,7 +75,7 @@ describe('native trace', () => {
 
   it('names a missing column and shows the header it found', async () => {
     expect(await failure(file('missing.csv', 'id,submit,duration,cpu\na,0,1,1\n'))).toBe(
-      'FILE:1: missing required column memory; the header has id, submit, duration, cpu (expected id,submit,duration,cpu,memory, optionally gpu,priority,job,user)');
+      'FILE:1: missing required column memory; the header has id, submit, duration, cpu (expected id,submit,duration,cpu,memory, optionally gpu,priority,job,user,constraints,tolerations,affinity,antiAffinity,spread)');
     expect(await failure(file('dup.csv', 'id,submit,submit,duration,cpu,memory\n'))).toMatch(/^FILE:1: column "submit": the header names this column twice$/);
     expect(await failure(file('none.csv', ''))).toMatch(/^FILE:1: the file is empty/);
   });
@@ -101,5 +102,83 @@ describe('native trace', () => {
     await writeNativeCsv(rows, narrow, ['id', 'submit', 'duration', 'cpu', 'memory']);
     expect(readFileSync(narrow, 'utf8').split('\n')[0]).toBe('id,submit,duration,cpu,memory');
     await expect(writeNativeCsv(rows, narrow, ['id', 'submit'])).rejects.toThrow(/must include duration, cpu, memory/);
+  });
+});
+
+describe('native trace: placement rule columns', () => {
+  const RULES = 'id,submit,duration,cpu,memory,job,constraints,tolerations,affinity,antiAffinity,spread\n' +
+    'db-0,0,10,1,1,shop,zone==a;gen>=2,dedicated=db:NoSchedule,,db@node,zone:1\n' +
+    '"cache-0",1,10,1,1,shop,"gpu-model in V100,A100;ssd exists",spot;*:PreferNoSchedule,web@zone?10;billing/*@node,shop/db@zone?,node:2?\n' +
+    'plain,2,10,1,1,,,,,,\n';
+
+  it('reads constraints, tolerations, affinity, anti-affinity and spread in their text forms', async () => {
+    const [db, cache, plain] = await readAll(file('rules.csv', RULES));
+    expect(db).toMatchObject({
+      constraints: [{ label: 'zone', op: '==', value: 'a' }, { label: 'gen', op: '>=', value: '2' }],
+      tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'db', effect: 'NoSchedule' }],
+      antiAffinity: [{ to: { group: 'db' }, scope: 'node', required: true }],
+      spread: [{ label: 'zone', maxSkew: 1, hard: true }],
+    });
+    expect(db!.affinity).toBeUndefined();
+    expect(cache).toMatchObject({
+      constraints: [{ label: 'gpu-model', op: 'in', value: 'V100', values: ['V100', 'A100'] }, { label: 'ssd', op: 'exists', value: '' }],
+      tolerations: [{ key: 'spot', operator: 'Exists' }, { key: '', operator: 'Exists', effect: 'PreferNoSchedule' }],
+      affinity: [{ to: { group: 'web' }, scope: 'zone', required: false, weight: 10 }, { to: { job: 'billing' }, scope: 'node', required: true }],
+      antiAffinity: [{ to: { job: 'shop', group: 'db' }, scope: 'zone', required: false }],
+      spread: [{ label: 'node', maxSkew: 2, hard: false }],
+    });
+    expect(Object.keys(plain!).sort()).toEqual(['cpu', 'duration', 'gpu', 'id', 'kind', 'memory', 'priority', 'submit']);
+  });
+
+  it('reads the same rules from JSON Lines strings', async () => {
+    const jsonl = '{"id":"db-0","submit":0,"duration":10,"cpu":1,"memory":1,"job":"shop","constraints":"zone==a;gen>=2",' +
+      '"tolerations":"dedicated=db:NoSchedule","antiAffinity":"db@node","spread":"zone:1"}\n';
+    const [fromJson] = await readAll(file('rules.jsonl', jsonl));
+    const [fromCsv] = await readAll(file('rules.csv', RULES));
+    expect(fromJson).toEqual(fromCsv);
+  });
+
+  it('writes them back exactly, names with special characters escaped', async () => {
+    const rows = await readAll(file('rules.csv', RULES));
+    const odd: TaskRecord = {
+      kind: 'task', id: 'odd', submit: 3_000_000, duration: 1, cpu: 1, memory: 1, gpu: 0, priority: 0,
+      constraints: [{ label: 'attr=x', op: '!=', value: 'a;b c' }, { label: 'z', op: '==', value: '' }],
+      tolerations: [{ key: 'k:1', operator: 'Equal', value: '' }],
+      affinity: [{ to: { job: 'a/b', group: 'c@d' }, scope: 'rack?', required: false, weight: 100 }],
+      spread: [{ label: 'x:y', maxSkew: 3, hard: true }],
+    };
+    const out = join(dir, 'rules-round.csv');
+    await writeNativeCsv([...rows, odd], out, ALL_COLUMNS);
+    expect(await readAll(out)).toEqual([...rows, odd]);
+    // By default the writer leaves the rule columns out.
+    const plain = join(dir, 'rules-default.csv');
+    await writeNativeCsv(rows, plain);
+    expect(readFileSync(plain, 'utf8').split('\n')[0]).toBe('id,submit,duration,cpu,memory,gpu,priority,job,user');
+  });
+
+  it('trace convert keeps constraints when asked for the column, and counts them as not written otherwise', async () => {
+    const rows = await readAll(file('rules.csv', RULES));
+    async function* source() { yield rows; }
+    const kept = join(dir, 'converted.csv');
+    expect((await convertToNative(source(), kept, ALL_COLUMNS)).notWritten.constraints).toBe(0);
+    expect(await readAll(kept)).toEqual(rows);
+    expect((await convertToNative(source(), join(dir, 'converted-default.csv'))).notWritten.constraints).toBe(2);
+  });
+
+  it('names the file, the line and the column of a bad rule', async () => {
+    const head = 'id,submit,duration,cpu,memory,constraints,tolerations,affinity,antiAffinity,spread\n';
+    const bad = async (fields: string) => failure(file('bad-rules.csv', head + 'ok,0,1,1,1,,,,,\n' + `t,0,1,1,1,${fields}\n`));
+    expect(await bad('zone=a,,,,')).toBe('FILE:3: column "constraints": expected LABEL OP VALUE (OP one of == != < <= > >=), "LABEL in A,B", "LABEL exists" or "LABEL missing"; got "zone=a"');
+    expect(await bad('gen>=two,,,,')).toBe('FILE:3: column "constraints": "gen>=two": >= compares numbers; expected a number after it');
+    expect(await bad(',dedicated=gpu:NoExecute,,,')).toBe('FILE:3: column "tolerations": "dedicated=gpu:NoExecute": expected the effect NoSchedule or PreferNoSchedule after ":"; got "NoExecute"');
+    expect(await bad(',*=x,,,')).toBe('FILE:3: column "tolerations": "*=x": * (any key) takes no value');
+    expect(await bad(',,web,,')).toMatch(/^FILE:3: column "affinity": expected TARGET@SCOPE/);
+    expect(await bad(',,web@zone?0,,')).toBe('FILE:3: column "affinity": "web@zone?0": a preferred rule\'s weight is a whole number from 1 to 100; got 0');
+    expect(await bad(',,,a/b/c@node,')).toMatch(/^FILE:3: column "antiAffinity": "a\/b\/c@node": expected the target GROUP, JOB\/GROUP, JOB\/\* or \*/);
+    expect(await bad(',,,,zone')).toMatch(/^FILE:3: column "spread": expected LABEL:MAXSKEW/);
+    expect(await bad(',,,,zone:0')).toBe('FILE:3: column "spread": "zone:0": maxSkew is at least 1');
+    expect(await bad('zone==a%2,,,,')).toBe('FILE:3: column "constraints": value "a%2" has a bad %-escape (expected % and two hex digits)');
+    const jsonl = '{"id":"a","submit":0,"duration":1,"cpu":1,"memory":1,"spread":{"label":"zone"}}\n';
+    expect(await failure(file('obj.jsonl', jsonl))).toMatch(/^FILE:1: column "spread": expected LABEL:MAXSKEW/);
   });
 });

@@ -56,6 +56,20 @@ describe('the binary cache of a trace', () => {
     });
   }
 
+  it('gives back exactly what parsing gives: a native trace with placement rules', async () => {
+    const file = join(dir, 'rules.csv');
+    writeFileSync(file, 'id,submit,duration,cpu,memory,job,constraints,tolerations,affinity,antiAffinity,spread\n' +
+      'db-0,0,10,1,1,shop,zone==a,dedicated=db:NoSchedule,,db@node,zone:1\n' +
+      'cache-0,1,10,1,1,shop,"gpu-model in V100,A100",*,web@zone?10,,node:2?\n' +
+      'plain,2,10,1,1,,,,,,\n');
+    const parsed = await readAll('berth', [file], RESCHEDULE, false);
+    expect(parsed.records.filter((r) => r.kind === 'task' && r.tolerations !== undefined)).toHaveLength(2);
+    expect(await cache('berth', [file])).toBe(3);
+    const cached = await readAll('berth', [file]);
+    expect(cached.cache).toBe(cachePathFor([file]));
+    expect(cached.records).toEqual(parsed.records);
+  });
+
   it('holds machine changes and records of every kind in more than one chunk', async () => {
     const rows = ['id,submit,duration,cpu,memory,job,user'];
     for (let i = 0; i < 70_000; i++) rows.push(`t${i},${i},10,1,1,${i % 3 ? `j${i % 7}` : ''},${i % 5 ? 'u' : ''}`);

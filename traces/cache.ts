@@ -9,8 +9,9 @@
 // and the reading's stats), and the header's offset as a float64 in the last 8 bytes. A chunk is a 16-byte head (record count, bytes of numbers, bytes of
 // text, reserved) followed by the numbers, columns of float64 (time, duration, cpu, memory,
 // gpu, priority), then the text: one JSON object with each record's id, job, user and kind, a
-// column for each field only some records carry (constraints, dependencies, estimates,
-// scheduling classes, the trace's placement), when any record of the chunk has it, and the
+// column for each field only some records carry (constraints and the other placement rules,
+// dependencies, estimates, scheduling classes, the trace's placement), when any record of the
+// chunk has it, and the
 // machine changes by index. Numbers are exact (float64 holds every µs and base-unit amount
 // berth uses); text is JSON, so any string survives.
 
@@ -25,7 +26,7 @@ import type { NodeRecord, TaskRecord, TraceRecord } from './record.ts';
 
 const MAGIC = 'berth-trace-cache\n';
 /** Bumped whenever the layout or what readers produce changes: older caches are then ignored. */
-export const CACHE_VERSION = 2;
+export const CACHE_VERSION = 3;
 const CHUNK_RECORDS = 65536;
 const BATCH = 4096;
 const COLUMNS = 6;
@@ -46,7 +47,9 @@ interface Header {
 }
 
 /** A task's fields that only some records carry: each a column of the chunk when any record has it. */
-const OPTIONAL = ['constraints', 'group', 'groupSize', 'after', 'estimate', 'schedulingClass', 'placed'] as const;
+const OPTIONAL = [
+  'constraints', 'tolerations', 'affinity', 'antiAffinity', 'spread', 'group', 'groupSize', 'after', 'estimate', 'schedulingClass', 'placed',
+] as const;
 type Optional = (typeof OPTIONAL)[number];
 type MutableTask = { -readonly [K in keyof TaskRecord]: TaskRecord[K] };
 

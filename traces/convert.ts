@@ -1,14 +1,15 @@
 // `berth trace convert`: any trace's tasks as a native CSV trace, the one every tool reads. The
-// native format holds a task's id, submit, duration, sizes, priority, job and user; what a
-// trace says beyond that is not written, and counted here so that the user is told.
+// native format holds a task's id, submit, duration, sizes, priority, job and user, and its
+// placement rules when the columns ask for them; what a trace says beyond the columns written
+// is counted here so that the user is told.
 
-import { writeNativeCsv } from './native.ts';
+import { DEFAULT_COLUMNS, writeNativeCsv } from './native.ts';
 import type { Column } from './fields.ts';
 import type { TaskRecord, TaskSource } from './record.ts';
 
 export interface Conversion {
   readonly tasks: number;
-  /** What the native format cannot hold, in tasks (or machine changes) that had it. */
+  /** What was not written (not in the columns, or not in the native format), in tasks (or machine changes) that had it. */
   readonly notWritten: {
     readonly constraints: number;
     readonly dependencies: number;
@@ -18,8 +19,11 @@ export interface Conversion {
   };
 }
 
-export async function convertToNative(source: TaskSource, out: string, columns?: readonly Column[], onBatch?: (tasks: number) => void): Promise<Conversion> {
+export async function convertToNative(
+  source: TaskSource, out: string, columns: readonly Column[] = DEFAULT_COLUMNS, onBatch?: (tasks: number) => void,
+): Promise<Conversion> {
   const notWritten = { constraints: 0, dependencies: 0, estimates: 0, schedulingClasses: 0, machineChanges: 0 };
+  const withConstraints = columns.includes('constraints');
   let seen = 0;
   async function* tasks(): AsyncGenerator<TaskRecord> {
     for await (const batch of source) {
@@ -28,7 +32,7 @@ export async function convertToNative(source: TaskSource, out: string, columns?:
           notWritten.machineChanges++;
           continue;
         }
-        if (r.constraints && r.constraints.length > 0) notWritten.constraints++;
+        if (!withConstraints && r.constraints && r.constraints.length > 0) notWritten.constraints++;
         if (r.after && r.after.length > 0) notWritten.dependencies++;
         if (r.estimate !== undefined) notWritten.estimates++;
         if (r.schedulingClass !== undefined) notWritten.schedulingClasses++;

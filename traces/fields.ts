@@ -3,12 +3,16 @@
 
 import { InputError, quote } from '../sim/errors.ts';
 import { MIB_PER_GIB, MILLI_PER_CORE, MILLI_PER_GPU, secondsToMicros, toBase } from '../sim/units.ts';
+import { TextFormError, parseAffinity, parseConstraints, parseSpread, parseTolerations } from './placement-text.ts';
 import type { TaskRecord } from './record.ts';
 
 export const REQUIRED_COLUMNS = ['id', 'submit', 'duration', 'cpu', 'memory'] as const;
-export const OPTIONAL_COLUMNS = ['gpu', 'priority', 'job', 'user'] as const;
+/** Placement rules, in the text forms of placement-text.ts. */
+export const RULE_COLUMNS = ['constraints', 'tolerations', 'affinity', 'antiAffinity', 'spread'] as const;
+export const OPTIONAL_COLUMNS = ['gpu', 'priority', 'job', 'user', ...RULE_COLUMNS] as const;
 export const COLUMNS = [...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS] as const;
 export type Column = (typeof COLUMNS)[number];
+export type RuleColumn = (typeof RULE_COLUMNS)[number];
 
 /** Seconds in a century: a submit time or duration beyond it is surely a unit mistake. */
 const MAX_SECONDS = 100 * 365 * 86400;
@@ -28,6 +32,10 @@ const GIB: Limits = { unit: 'GiB', min: 0, max: 1e9 };
 const GPUS: Limits = { unit: 'GPUs', min: 0, max: 1e6 };
 const PRIORITY: Limits = { unit: 'a whole number', min: -1e9, max: 1e9 };
 
+const EXAMPLE: Readonly<Record<RuleColumn, string>> = {
+  constraints: '"zone==a;gen>=2"', tolerations: '"dedicated=gpu:NoSchedule"', affinity: '"web@zone"', antiAffinity: '"db@node"', spread: '"zone:1"',
+};
+
 export class RowReader {
   private lastSubmit = -Infinity;
 
@@ -35,11 +43,12 @@ export class RowReader {
 
   /**
    * Validates one row's raw values (in COLUMNS order) and converts them to base units. `line`
-   * may be left undefined, for the caller to find when there is an error.
+   * may be left undefined, for the caller to find when there is an error. `rules` gives the
+   * placement rule columns, when the file has any.
    */
   read(
     id: Raw, submit: Raw, duration: Raw, cpu: Raw, memory: Raw,
-    gpu: Raw, priority: Raw, job: Raw, user: Raw, line: number | undefined,
+    gpu: Raw, priority: Raw, job: Raw, user: Raw, line: number | undefined, rules?: (column: RuleColumn) => Raw,
   ): TaskRecord {
     if (id === undefined || id === '') throw this.error(line, 'id', 'missing: expected a task id');
     const submitSeconds = this.number(submit, line, 'submit', SECONDS);
@@ -63,7 +72,33 @@ export class RowReader {
     };
     if (job !== undefined) record.job = String(job).trim();
     if (user !== undefined) record.user = String(user).trim();
+    if (rules !== undefined) {
+      const constraints = this.rule(rules, 'constraints', parseConstraints, line);
+      const tolerations = this.rule(rules, 'tolerations', parseTolerations, line);
+      const affinity = this.rule(rules, 'affinity', parseAffinity, line);
+      const antiAffinity = this.rule(rules, 'antiAffinity', parseAffinity, line);
+      const spread = this.rule(rules, 'spread', parseSpread, line);
+      if (constraints) record.constraints = constraints;
+      if (tolerations) record.tolerations = tolerations;
+      if (affinity) record.affinity = affinity;
+      if (antiAffinity) record.antiAffinity = antiAffinity;
+      if (spread) record.spread = spread;
+    }
     return record;
+  }
+
+  /** A rule column's list, or undefined when the field is empty (or lists nothing). */
+  private rule<T>(rules: (column: RuleColumn) => Raw, column: RuleColumn, parse: (text: string) => T[], line: number | undefined): T[] | undefined {
+    const raw = rules(column);
+    if (raw === undefined) return undefined;
+    if (typeof raw !== 'string') throw this.error(line, column, `expected text such as ${EXAMPLE[column]}; got ${quote(raw)}`);
+    try {
+      const list = parse(raw);
+      return list.length > 0 ? list : undefined;
+    } catch (err) {
+      if (err instanceof TextFormError) throw this.error(line, column, err.message);
+      throw err;
+    }
   }
 
   error(line: number | undefined, column: string | undefined, problem: string): InputError {

@@ -1,6 +1,7 @@
 // The native trace format: CSV with a header, or JSON Lines, optionally gzipped. Required
-// columns id,submit,duration,cpu,memory (seconds, cores, GiB); optional gpu,priority,job,user;
-// other columns are ignored. Rows must be sorted by submit time: the file is streamed, never
+// columns id,submit,duration,cpu,memory (seconds, cores, GiB); optional gpu,priority,job,user
+// and the placement rules constraints,tolerations,affinity,antiAffinity,spread (text forms in
+// placement-text.ts); other columns are ignored. Rows must be sorted by submit time: the file is streamed, never
 // held in memory. CSV goes through csv.ts, a tokenizer of our own (see there why).
 
 import { createInterface } from 'node:readline';
@@ -8,7 +9,8 @@ import { InputError } from '../sim/errors.ts';
 import { StagedFile } from '../sim/outputs.ts';
 import { MIB_PER_GIB, MILLI_PER_CORE, MILLI_PER_GPU, formatMicros } from '../sim/units.ts';
 import { csvQuote } from './csv.ts';
-import { COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, RowReader, type Column, type Raw } from './fields.ts';
+import { COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, RULE_COLUMNS, RowReader, type Column, type Raw, type RuleColumn } from './fields.ts';
+import { formatAffinity, formatConstraints, formatSpread, formatTolerations } from './placement-text.ts';
 import { csvBatches, inputError, openInput, type OpenedFile } from './input.ts';
 import type { TaskRecord, TaskSource } from './record.ts';
 
@@ -57,6 +59,7 @@ async function* nativeCsv(path: string, opened: OpenedFile, batchSize: number, o
   const rows = new RowReader(path);
   let at: Int32Array | undefined; // field index of each of COLUMNS (past the end when absent)
   let width = 0; // fields in the header
+  let rules: ((column: RuleColumn) => Raw) | undefined; // when the header has a rule column
   // The row being read, and its line: set before each read, so that no closure is made per row.
   let fields: string[] = [];
   let line = 0;
@@ -66,12 +69,13 @@ async function* nativeCsv(path: string, opened: OpenedFile, batchSize: number, o
   };
   const read = (): TaskRecord => {
     if (fields.length !== width) throw rows.error(line, undefined, `expected ${width} fields, as in the header; got ${fields.length}`);
-    return rows.read(v(0), v(1), v(2), v(3), v(4), v(5), v(6), v(7), v(8), line);
+    return rows.read(v(0), v(1), v(2), v(3), v(4), v(5), v(6), v(7), v(8), line, rules);
   };
   yield* csvBatches(path, opened, batchSize, (rowFields, rowLine) => {
     if (at === undefined) {
       at = readHeader(rows, rowFields, rowLine);
       width = rowFields.length;
+      if (RULE_COLUMNS.some((c) => at![RULE_INDEX[c]]! < width)) rules = (c) => v(RULE_INDEX[c]);
       return undefined;
     }
     fields = rowFields;
@@ -80,6 +84,8 @@ async function* nativeCsv(path: string, opened: OpenedFile, batchSize: number, o
   });
   if (at === undefined) throw rows.error(1, undefined, `the file is empty: expected a header line with ${REQUIRED_COLUMNS.join(',')}`);
 }
+
+const RULE_INDEX = Object.fromEntries(RULE_COLUMNS.map((c) => [c, COLUMNS.indexOf(c)])) as Record<RuleColumn, number>;
 
 function readHeader(rows: RowReader, fields: string[], line: number): Int32Array {
   const columns = new Map<string, number>();
@@ -123,7 +129,7 @@ async function* jsonlBatches(path: string, opened: OpenedFile, batchSize: number
           if (x === null || x === undefined || x === '') return undefined;
           return typeof x === 'number' || typeof x === 'string' ? x : JSON.stringify(x);
         };
-        return rows.read(v('id'), v('submit'), v('duration'), v('cpu'), v('memory'), v('gpu'), v('priority'), v('job'), v('user'), line);
+        return rows.read(v('id'), v('submit'), v('duration'), v('cpu'), v('memory'), v('gpu'), v('priority'), v('job'), v('user'), line, v);
       }, onBadRow);
       if (!record) continue;
       batch.push(record);
@@ -140,7 +146,10 @@ async function* jsonlBatches(path: string, opened: OpenedFile, batchSize: number
 
 // ---- Writing ----
 
+/** Every column the format knows. */
 export const ALL_COLUMNS: readonly Column[] = COLUMNS;
+/** What the writer writes unless told: every column but the placement rules. */
+export const DEFAULT_COLUMNS: readonly Column[] = COLUMNS.filter((c) => !(RULE_COLUMNS as readonly string[]).includes(c));
 
 /** Formats an integer amount in base units in file units, exactly ("0.25", "1.5"). */
 function formatAmount(value: number, perUnit: number): string {
@@ -158,6 +167,11 @@ function cell(record: TaskRecord, column: Column): string {
     case 'priority': return String(record.priority);
     case 'job': return csvQuote(record.job ?? '');
     case 'user': return csvQuote(record.user ?? '');
+    case 'constraints': return csvQuote(record.constraints ? formatConstraints(record.constraints) : '');
+    case 'tolerations': return csvQuote(record.tolerations ? formatTolerations(record.tolerations) : '');
+    case 'affinity': return csvQuote(record.affinity ? formatAffinity(record.affinity) : '');
+    case 'antiAffinity': return csvQuote(record.antiAffinity ? formatAffinity(record.antiAffinity) : '');
+    case 'spread': return csvQuote(record.spread ? formatSpread(record.spread) : '');
   }
 }
 
@@ -169,7 +183,7 @@ function cell(record: TaskRecord, column: Column): string {
 export async function writeNativeCsv(
   records: Iterable<TaskRecord> | AsyncIterable<TaskRecord>,
   path: string,
-  columns: readonly Column[] = ALL_COLUMNS,
+  columns: readonly Column[] = DEFAULT_COLUMNS,
 ): Promise<number> {
   const missing = REQUIRED_COLUMNS.filter((c) => !columns.includes(c));
   if (missing.length > 0) throw new InputError({ field: '--columns' }, `must include ${missing.join(', ')}`);
