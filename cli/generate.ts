@@ -19,8 +19,8 @@ Writes a synthetic workload as a native CSV trace: exactly the tasks \`berth sim
 would generate with the same options and seed.
 
   --workload NAME  ${[...WORKLOADS.keys()].join(', ')} (default ${DEFAULT_WORKLOAD})
-  --columns LIST   columns to write (default ${DEFAULT_COLUMNS.join(',')}; also constraints,tolerations,
-                   affinity,antiAffinity,spread); id,submit,duration,cpu,memory at least`;
+  --columns LIST   columns to write (default ${DEFAULT_COLUMNS.join(',')}; also group,constraints,
+                   tolerations,affinity,antiAffinity,spread); id,submit,duration,cpu,memory at least`;
 
 export const CLUSTER_GENERATE_HELP = `usage: berth cluster generate [--workload NAME] [--nodes N] [--out FILE.yaml]
 

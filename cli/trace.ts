@@ -59,8 +59,8 @@ and the reading options are the same; otherwise they parse the trace as usual.
 ${READ_HELP}
   --to FORMAT          berth (default: a native CSV trace) or cache
   --out FILE           the native trace to write (.csv or .csv.gz)
-  --columns LIST       columns to write (default all but the placement rules constraints,tolerations,
-                       affinity,antiAffinity,spread); id,submit,duration,cpu,memory at least
+  --columns LIST       columns to write (default all but group and the placement rules constraints,
+                       tolerations,affinity,antiAffinity,spread); id,submit,duration,cpu,memory at least
   --replay MODE        with --to cache: the mode the cache is for (default reschedule)`;
 
 export const TRACE_FETCH_HELP = `usage: berth trace fetch SET [--out DIR] [--parts LIST] [--logs LIST] [--base-url URL] [--quiet]

@@ -75,7 +75,7 @@ describe('native trace', () => {
 
   it('names a missing column and shows the header it found', async () => {
     expect(await failure(file('missing.csv', 'id,submit,duration,cpu\na,0,1,1\n'))).toBe(
-      'FILE:1: missing required column memory; the header has id, submit, duration, cpu (expected id,submit,duration,cpu,memory, optionally gpu,priority,job,user,constraints,tolerations,affinity,antiAffinity,spread)');
+      'FILE:1: missing required column memory; the header has id, submit, duration, cpu (expected id,submit,duration,cpu,memory, optionally gpu,priority,job,user,group,constraints,tolerations,affinity,antiAffinity,spread)');
     expect(await failure(file('dup.csv', 'id,submit,submit,duration,cpu,memory\n'))).toMatch(/^FILE:1: column "submit": the header names this column twice$/);
     expect(await failure(file('none.csv', ''))).toMatch(/^FILE:1: the file is empty/);
   });
@@ -106,14 +106,15 @@ describe('native trace', () => {
 });
 
 describe('native trace: placement rule columns', () => {
-  const RULES = 'id,submit,duration,cpu,memory,job,constraints,tolerations,affinity,antiAffinity,spread\n' +
-    'db-0,0,10,1,1,shop,zone==a;gen>=2,dedicated=db:NoSchedule,,db@node,zone:1\n' +
-    '"cache-0",1,10,1,1,shop,"gpu-model in V100,A100;ssd exists",spot;*:PreferNoSchedule,web@zone?10;billing/*@node,shop/db@zone?,node:2?\n' +
-    'plain,2,10,1,1,,,,,,\n';
+  const RULES = 'id,submit,duration,cpu,memory,job,group,constraints,tolerations,affinity,antiAffinity,spread\n' +
+    'db-0,0,10,1,1,shop,db,zone==a;gen>=2,dedicated=db:NoSchedule,,db@node,zone:1\n' +
+    '"cache-0",1,10,1,1,shop,cache,"gpu-model in V100,A100;ssd exists",spot;*:PreferNoSchedule,web@zone?10;billing/*@node,shop/db@zone?,node:2?\n' +
+    'plain,2,10,1,1,,,,,,,\n';
 
-  it('reads constraints, tolerations, affinity, anti-affinity and spread in their text forms', async () => {
+  it('reads the group, constraints, tolerations, affinity, anti-affinity and spread in their text forms', async () => {
     const [db, cache, plain] = await readAll(file('rules.csv', RULES));
     expect(db).toMatchObject({
+      job: 'shop', group: 'db',
       constraints: [{ label: 'zone', op: '==', value: 'a' }, { label: 'gen', op: '>=', value: '2' }],
       tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'db', effect: 'NoSchedule' }],
       antiAffinity: [{ to: { group: 'db' }, scope: 'node', required: true }],
@@ -131,7 +132,7 @@ describe('native trace: placement rule columns', () => {
   });
 
   it('reads the same rules from JSON Lines strings', async () => {
-    const jsonl = '{"id":"db-0","submit":0,"duration":10,"cpu":1,"memory":1,"job":"shop","constraints":"zone==a;gen>=2",' +
+    const jsonl = '{"id":"db-0","submit":0,"duration":10,"cpu":1,"memory":1,"job":"shop","group":"db","constraints":"zone==a;gen>=2",' +
       '"tolerations":"dedicated=db:NoSchedule","antiAffinity":"db@node","spread":"zone:1"}\n';
     const [fromJson] = await readAll(file('rules.jsonl', jsonl));
     const [fromCsv] = await readAll(file('rules.csv', RULES));
@@ -141,7 +142,7 @@ describe('native trace: placement rule columns', () => {
   it('writes them back exactly, names with special characters escaped', async () => {
     const rows = await readAll(file('rules.csv', RULES));
     const odd: TaskRecord = {
-      kind: 'task', id: 'odd', submit: 3_000_000, duration: 1, cpu: 1, memory: 1, gpu: 0, priority: 0,
+      kind: 'task', id: 'odd', submit: 3_000_000, duration: 1, cpu: 1, memory: 1, gpu: 0, priority: 0, job: 'j', group: 'g,1',
       constraints: [{ label: 'attr=x', op: '!=', value: 'a;b c' }, { label: 'z', op: '==', value: '' }],
       tolerations: [{ key: 'k:1', operator: 'Equal', value: '' }],
       affinity: [{ to: { job: 'a/b', group: 'c@d' }, scope: 'rack?', required: false, weight: 100 }],
@@ -150,7 +151,7 @@ describe('native trace: placement rule columns', () => {
     const out = join(dir, 'rules-round.csv');
     await writeNativeCsv([...rows, odd], out, ALL_COLUMNS);
     expect(await readAll(out)).toEqual([...rows, odd]);
-    // By default the writer leaves the rule columns out.
+    // By default the writer leaves the group and rule columns out.
     const plain = join(dir, 'rules-default.csv');
     await writeNativeCsv(rows, plain);
     expect(readFileSync(plain, 'utf8').split('\n')[0]).toBe('id,submit,duration,cpu,memory,gpu,priority,job,user');

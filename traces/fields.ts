@@ -9,10 +9,13 @@ import type { TaskRecord } from './record.ts';
 export const REQUIRED_COLUMNS = ['id', 'submit', 'duration', 'cpu', 'memory'] as const;
 /** Placement rules, in the text forms of placement-text.ts. */
 export const RULE_COLUMNS = ['constraints', 'tolerations', 'affinity', 'antiAffinity', 'spread'] as const;
-export const OPTIONAL_COLUMNS = ['gpu', 'priority', 'job', 'user', ...RULE_COLUMNS] as const;
+/** Columns read through RowReader.read's `extra`: the task's group within its job, and the rules. */
+export const EXTRA_COLUMNS = ['group', ...RULE_COLUMNS] as const;
+export const OPTIONAL_COLUMNS = ['gpu', 'priority', 'job', 'user', ...EXTRA_COLUMNS] as const;
 export const COLUMNS = [...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS] as const;
 export type Column = (typeof COLUMNS)[number];
 export type RuleColumn = (typeof RULE_COLUMNS)[number];
+export type ExtraColumn = (typeof EXTRA_COLUMNS)[number];
 
 /** Seconds in a century: a submit time or duration beyond it is surely a unit mistake. */
 const MAX_SECONDS = 100 * 365 * 86400;
@@ -43,12 +46,12 @@ export class RowReader {
 
   /**
    * Validates one row's raw values (in COLUMNS order) and converts them to base units. `line`
-   * may be left undefined, for the caller to find when there is an error. `rules` gives the
-   * placement rule columns, when the file has any.
+   * may be left undefined, for the caller to find when there is an error. `extra` gives the
+   * group and placement rule columns, when the file has any.
    */
   read(
     id: Raw, submit: Raw, duration: Raw, cpu: Raw, memory: Raw,
-    gpu: Raw, priority: Raw, job: Raw, user: Raw, line: number | undefined, rules?: (column: RuleColumn) => Raw,
+    gpu: Raw, priority: Raw, job: Raw, user: Raw, line: number | undefined, extra?: (column: ExtraColumn) => Raw,
   ): TaskRecord {
     if (id === undefined || id === '') throw this.error(line, 'id', 'missing: expected a task id');
     const submitSeconds = this.number(submit, line, 'submit', SECONDS);
@@ -72,7 +75,10 @@ export class RowReader {
     };
     if (job !== undefined) record.job = String(job).trim();
     if (user !== undefined) record.user = String(user).trim();
-    if (rules !== undefined) {
+    if (extra !== undefined) {
+      const rules = extra;
+      const group = extra('group');
+      if (group !== undefined) record.group = String(group).trim();
       const constraints = this.rule(rules, 'constraints', parseConstraints, line);
       const tolerations = this.rule(rules, 'tolerations', parseTolerations, line);
       const affinity = this.rule(rules, 'affinity', parseAffinity, line);
@@ -88,7 +94,7 @@ export class RowReader {
   }
 
   /** A rule column's list, or undefined when the field is empty (or lists nothing). */
-  private rule<T>(rules: (column: RuleColumn) => Raw, column: RuleColumn, parse: (text: string) => T[], line: number | undefined): T[] | undefined {
+  private rule<T>(rules: (column: ExtraColumn) => Raw, column: RuleColumn, parse: (text: string) => T[], line: number | undefined): T[] | undefined {
     const raw = rules(column);
     if (raw === undefined) return undefined;
     if (typeof raw !== 'string') throw this.error(line, column, `expected text such as ${EXAMPLE[column]}; got ${quote(raw)}`);

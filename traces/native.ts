@@ -1,7 +1,7 @@
 // The native trace format: CSV with a header, or JSON Lines, optionally gzipped. Required
-// columns id,submit,duration,cpu,memory (seconds, cores, GiB); optional gpu,priority,job,user
-// and the placement rules constraints,tolerations,affinity,antiAffinity,spread (text forms in
-// placement-text.ts); other columns are ignored. Rows must be sorted by submit time: the file is streamed, never
+// columns id,submit,duration,cpu,memory (seconds, cores, GiB); optional gpu,priority,job,user,
+// group and the placement rules constraints,tolerations,affinity,antiAffinity,spread (text forms
+// in placement-text.ts); other columns are ignored. Rows must be sorted by submit time: the file is streamed, never
 // held in memory. CSV goes through csv.ts, a tokenizer of our own (see there why).
 
 import { createInterface } from 'node:readline';
@@ -9,7 +9,7 @@ import { InputError } from '../sim/errors.ts';
 import { StagedFile } from '../sim/outputs.ts';
 import { MIB_PER_GIB, MILLI_PER_CORE, MILLI_PER_GPU, formatMicros } from '../sim/units.ts';
 import { csvQuote } from './csv.ts';
-import { COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, RULE_COLUMNS, RowReader, type Column, type Raw, type RuleColumn } from './fields.ts';
+import { COLUMNS, EXTRA_COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, RowReader, type Column, type ExtraColumn, type Raw } from './fields.ts';
 import { formatAffinity, formatConstraints, formatSpread, formatTolerations } from './placement-text.ts';
 import { csvBatches, inputError, openInput, type OpenedFile } from './input.ts';
 import type { TaskRecord, TaskSource } from './record.ts';
@@ -59,7 +59,7 @@ async function* nativeCsv(path: string, opened: OpenedFile, batchSize: number, o
   const rows = new RowReader(path);
   let at: Int32Array | undefined; // field index of each of COLUMNS (past the end when absent)
   let width = 0; // fields in the header
-  let rules: ((column: RuleColumn) => Raw) | undefined; // when the header has a rule column
+  let extra: ((column: ExtraColumn) => Raw) | undefined; // when the header has a group or rule column
   // The row being read, and its line: set before each read, so that no closure is made per row.
   let fields: string[] = [];
   let line = 0;
@@ -69,13 +69,13 @@ async function* nativeCsv(path: string, opened: OpenedFile, batchSize: number, o
   };
   const read = (): TaskRecord => {
     if (fields.length !== width) throw rows.error(line, undefined, `expected ${width} fields, as in the header; got ${fields.length}`);
-    return rows.read(v(0), v(1), v(2), v(3), v(4), v(5), v(6), v(7), v(8), line, rules);
+    return rows.read(v(0), v(1), v(2), v(3), v(4), v(5), v(6), v(7), v(8), line, extra);
   };
   yield* csvBatches(path, opened, batchSize, (rowFields, rowLine) => {
     if (at === undefined) {
       at = readHeader(rows, rowFields, rowLine);
       width = rowFields.length;
-      if (RULE_COLUMNS.some((c) => at![RULE_INDEX[c]]! < width)) rules = (c) => v(RULE_INDEX[c]);
+      if (EXTRA_COLUMNS.some((c) => at![EXTRA_INDEX[c]]! < width)) extra = (c) => v(EXTRA_INDEX[c]);
       return undefined;
     }
     fields = rowFields;
@@ -85,7 +85,7 @@ async function* nativeCsv(path: string, opened: OpenedFile, batchSize: number, o
   if (at === undefined) throw rows.error(1, undefined, `the file is empty: expected a header line with ${REQUIRED_COLUMNS.join(',')}`);
 }
 
-const RULE_INDEX = Object.fromEntries(RULE_COLUMNS.map((c) => [c, COLUMNS.indexOf(c)])) as Record<RuleColumn, number>;
+const EXTRA_INDEX = Object.fromEntries(EXTRA_COLUMNS.map((c) => [c, COLUMNS.indexOf(c)])) as Record<ExtraColumn, number>;
 
 function readHeader(rows: RowReader, fields: string[], line: number): Int32Array {
   const columns = new Map<string, number>();
@@ -148,8 +148,8 @@ async function* jsonlBatches(path: string, opened: OpenedFile, batchSize: number
 
 /** Every column the format knows. */
 export const ALL_COLUMNS: readonly Column[] = COLUMNS;
-/** What the writer writes unless told: every column but the placement rules. */
-export const DEFAULT_COLUMNS: readonly Column[] = COLUMNS.filter((c) => !(RULE_COLUMNS as readonly string[]).includes(c));
+/** What the writer writes unless told: every column but the group and the placement rules. */
+export const DEFAULT_COLUMNS: readonly Column[] = COLUMNS.filter((c) => !(EXTRA_COLUMNS as readonly string[]).includes(c));
 
 /** Formats an integer amount in base units in file units, exactly ("0.25", "1.5"). */
 function formatAmount(value: number, perUnit: number): string {
@@ -167,6 +167,7 @@ function cell(record: TaskRecord, column: Column): string {
     case 'priority': return String(record.priority);
     case 'job': return csvQuote(record.job ?? '');
     case 'user': return csvQuote(record.user ?? '');
+    case 'group': return csvQuote(record.group ?? '');
     case 'constraints': return csvQuote(record.constraints ? formatConstraints(record.constraints) : '');
     case 'tolerations': return csvQuote(record.tolerations ? formatTolerations(record.tolerations) : '');
     case 'affinity': return csvQuote(record.affinity ? formatAffinity(record.affinity) : '');
