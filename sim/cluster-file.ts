@@ -50,12 +50,9 @@ export interface NodeGroup {
 
 const GROUP_FIELDS = ['name', 'count', 'cpu', 'memory', 'gpu', 'labels', 'taints', 'price'] as const;
 const TAINT_FIELDS = ['key', 'value', 'effect'] as const;
-/**
- * A taint's key and value: no blanks and none of `= : ; * ,` (the native trace's text form of
- * tolerations uses them); a key also starts with a letter or digit.
- */
-export const TAINT_KEY = /^[A-Za-z0-9][^\s=:;*,]*$/;
-export const TAINT_VALUE = /^[^\s=:;*,]*$/;
+/** A taint's key and value, as Kubernetes writes them (a key may have a `prefix/`; a value may be empty). */
+const TAINT_KEY = /^[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?$/;
+const TAINT_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
 const TOP_FIELDS = ['nodes', 'name', 'description'] as const;
 /** More nodes than any real cell; beyond it a count is almost surely a typo. */
 const MAX_NODES = 10_000_000;
@@ -95,11 +92,13 @@ function readTaints(input: YamlInput, at: (string | number)[], value: unknown): 
     if (t.key === undefined) throw input.error([...path, 'key'], 'missing: every taint needs a key');
     const key = input.string([...path, 'key'], t.key);
     if (!TAINT_KEY.test(key)) {
-      throw input.error([...path, 'key'], `expected a key of letters, digits and - _ . / (no blanks, none of = : ; * ,); got ${quote(key)}`);
+      throw input.error([...path, 'key'], `expected a key of letters, digits and - _ . /, starting and ending with a letter or digit; got ${quote(key)}`);
     }
     if (typeof t.value === 'object' && t.value !== null) throw input.error([...path, 'value'], `expected a string; got ${quote(t.value)}`);
     const value = t.value === undefined || t.value === null ? '' : String(t.value);
-    if (!TAINT_VALUE.test(value)) throw input.error([...path, 'value'], `expected no blanks and none of = : ; * ,; got ${quote(value)}`);
+    if (!TAINT_VALUE.test(value)) {
+      throw input.error([...path, 'value'], `expected letters, digits and - _ ., starting and ending with a letter or digit, or nothing; got ${quote(value)}`);
+    }
     if (t.effect === undefined) throw input.error([...path, 'effect'], `missing: expected ${TAINT_EFFECTS.join(' or ')}`);
     if (!TAINT_EFFECTS.includes(t.effect as TaintEffect)) {
       const why = t.effect === 'NoExecute' ? ' (NoExecute is not modelled: berth evicts no running task for a taint)' : '';

@@ -54,7 +54,7 @@ nodes:
   });
 
   it('refuses unknown fields, saying which are allowed', () => {
-    expect(failure('nodes:\n  - cpus: 4\n    cpu: 1\n    memory: 1\n')).toMatch(/^c\.yaml:2: nodes\[0\]\.cpus: unknown field; expected one of name, count, cpu, memory, gpu, labels, price$/);
+    expect(failure('nodes:\n  - cpus: 4\n    cpu: 1\n    memory: 1\n')).toMatch(/^c\.yaml:2: nodes\[0\]\.cpus: unknown field; expected one of name, count, cpu, memory, gpu, labels, taints, price$/);
     expect(failure('node: []\n')).toMatch(/unknown field/);
   });
 
