@@ -71,9 +71,12 @@ export interface TaintSummary {
 }
 
 const summaries = new WeakMap<ClusterView, TaintSummary>();
+/** The last view asked about (a round asks about one view for every task), held weakly. */
+let last: { cluster: WeakRef<ClusterView>; summary: TaintSummary } | undefined;
 
 /** The cluster's distinct taints (computed once per view: taints do not change while it lives). */
 export function clusterTaints(cluster: ClusterView): TaintSummary {
+  if (last !== undefined && last.cluster.deref() === cluster) return last.summary;
   let summary = summaries.get(cluster);
   if (summary === undefined) {
     const seen = new Map<string, Taint>();
@@ -84,6 +87,7 @@ export function clusterTaints(cluster: ClusterView): TaintSummary {
     summary = { noSchedule: all.filter((t) => t.effect === 'NoSchedule'), preferNoSchedule: all.filter((t) => t.effect === 'PreferNoSchedule') };
     summaries.set(cluster, summary);
   }
+  last = { cluster: new WeakRef(cluster), summary };
   return summary;
 }
 
