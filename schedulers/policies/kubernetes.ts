@@ -14,15 +14,20 @@
 //   the node with the highest sum of plugin scores x weights wins, ties drawn uniformly at
 //   random (reservoir sampling, as selectHost does).
 //
-// TaintToleration, NodeAffinity's preferred terms, PodTopologySpread, InterPodAffinity and
-// ImageLocality score every node alike here (no taints, no preferences, tasks do not say which
-// running tasks match their selectors), so they do not change the choice and are left out; a
-// task's constraints act as NodeAffinity's required terms. The node's requested amounts are its
-// tasks' actual requests (Kubernetes sums their non-zero defaults). GPUs are a fit test.
+// Filtering applies the task's placement rules (../constraints.ts): its constraints act as
+// NodeAffinity's required terms; NoSchedule taints as TaintToleration's filter; required
+// affinity, anti-affinity and hard spread as InterPodAffinity's and PodTopologySpread's filters.
+// Scoring adds TaintToleration (PreferNoSchedule taints), InterPodAffinity (preferred rules) and
+// PodTopologySpread (soft rules, or the system defaults for a group's tasks), normalised over
+// the feasible nodes found (kubernetes-rules.ts). When none of them can tell the nodes apart
+// (no such taint or rule) they add the same to every node and are left out. Preferred
+// NodeAffinity and ImageLocality score every node alike here. The node's requested amounts are
+// its tasks' actual requests (Kubernetes sums their non-zero defaults). GPUs are a fit test.
 
-import { satisfiesAll } from '../constraints.ts';
+import { placementAllows } from '../constraints.ts';
 import type { ClusterView, DecideContext, Decision, NodeId, PendingTask, Scheduler } from '../contract.ts';
 import { placeEach } from '../per-task.ts';
+import { ruleScores, scoresRules } from './kubernetes-rules.ts';
 
 export const MAX_NODE_SCORE = 100;
 const MIN_FEASIBLE_NODES_TO_FIND = 100;
@@ -87,20 +92,35 @@ function kubernetes(name: string, strategy: FitStrategy): Scheduler {
     return fit + balanced;
   };
 
-  const pick = (task: PendingTask, cluster: ClusterView, ctx: DecideContext): NodeId | undefined => {
+  /** Nodes that pass filtering, from where the previous cycle stopped, until enough are found. */
+  const feasibleNodes = (task: PendingTask, cluster: ClusterView): NodeId[] => {
     const n = cluster.nodeCount;
-    if (n === 0) return undefined;
     const wanted = numFeasibleNodesToFind(n);
     const start = nextStart % n;
-    let found = 0;
+    const found: NodeId[] = [];
     let processed = n; // every node, unless the search stops early
+    for (const node of cluster.feasible(task, start)) {
+      if (!placementAllows(task, node, cluster)) continue;
+      found.push(node);
+      if (found.length >= wanted) {
+        processed = (node - start + n) % n + 1;
+        break;
+      }
+    }
+    nextStart = (start + processed) % n;
+    return found;
+  };
+
+  const pick = (task: PendingTask, cluster: ClusterView, ctx: DecideContext): NodeId | undefined => {
+    if (cluster.nodeCount === 0) return undefined;
+    const nodes = feasibleNodes(task, cluster);
+    const rules = nodes.length > 1 && scoresRules(task, cluster) ? ruleScores(task, nodes, cluster) : undefined;
+    // selectHost: the highest total; ties drawn uniformly by reservoir sampling, in search order.
     let best: NodeId | undefined;
     let bestScore = -1;
     let ties = 0;
-    for (const node of cluster.feasible(task, start)) {
-      if (task.constraints !== undefined && !satisfiesAll(cluster.labels(node), task.constraints)) continue;
-      found++;
-      const score = total(task, node, cluster);
+    nodes.forEach((node, i) => {
+      const score = total(task, node, cluster) + (rules?.[i] ?? 0);
       if (score > bestScore) {
         best = node;
         bestScore = score;
@@ -109,12 +129,7 @@ function kubernetes(name: string, strategy: FitStrategy): Scheduler {
         ties++;
         if (Math.floor(ctx.random() * ties) === 0) best = node;
       }
-      if (found >= wanted) {
-        processed = (node - start + n) % n + 1;
-        break;
-      }
-    }
-    nextStart = (start + processed) % n;
+    });
     return best;
   };
 
