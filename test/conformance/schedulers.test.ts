@@ -9,7 +9,7 @@ import type { ClusterView, DecideContext, Decision, PendingTask, Scheduler } fro
 import { expandGroups } from '../../sim/cluster-file.ts';
 import { productionCell, productionWorkload } from '../../traces/synthetic/production.ts';
 import { overCommit, simulate, type NodeEventAt } from '../helpers.ts';
-import { satisfiesAll } from '../../schedulers/constraints.ts';
+import { placementAllows, satisfiesAll } from '../../schedulers/constraints.ts';
 
 type Case = 'work-conserving' | 'uses-randomness';
 
@@ -46,8 +46,8 @@ const nodeEvents: NodeEventAt[] = [
 
 /** The only members a scheduler may touch: the ClusterView interface. */
 const VIEW_MEMBERS = new Set<string>([
-  'nodeCount', 'nodeName', 'status', 'labels', 'capacity', 'allocated', 'free', 'taskCount', 'tasksOn', 'running', 'fits', 'rejection',
-  'firstFit', 'bestFit', 'feasible', 'bottleneck',
+  'nodeCount', 'nodeName', 'status', 'labels', 'taints', 'capacity', 'allocated', 'free', 'taskCount', 'tasksOn', 'running',
+  'runningByNode', 'generation', 'fits', 'rejection', 'firstFit', 'bestFit', 'feasible', 'bottleneck',
 ]);
 
 function readOnly(cluster: ClusterView): ClusterView {
@@ -115,9 +115,9 @@ function audited(inner: Scheduler, audit: Audit, workConserving: boolean): Sched
             }
             if (d.kind === 'wait') {
               audit.waits++;
-              const room = task && [...cluster.feasible(task)].find((n) => !task.constraints || satisfiesAll(cluster.labels(n), task.constraints));
+              const room = task && [...cluster.feasible(task)].find((n) => placementAllows(task, n, cluster));
               if (workConserving && room !== undefined) {
-                audit.problems.push(`task ${task!.name} told to wait (${d.reason}) while node ${room} has room and meets its constraints`);
+                audit.problems.push(`task ${task!.name} told to wait (${d.reason}) while node ${room} has room and meets its placement rules`);
               }
             }
             return r;
