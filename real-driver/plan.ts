@@ -16,7 +16,7 @@
 //   Hosts that are down count for nothing: their replicas are missing and placed elsewhere.
 // - Draining: the slot being moved gets a new container elsewhere while the old one runs;
 //   once the new one runs, the rule above removes the old one (on a cordoned host).
-// - Anti-affinity (maxPerHost): the scheduler contract has no affinity yet, so the planner
+// - Anti-affinity (maxPerHost), older than the contract's affinity rules: the planner
 //   expresses it as constraints on the `berth.host` label that every host carries (`!=` each
 //   host that already holds maxPerHost of the workload) and asks for such tasks one at a time.
 
