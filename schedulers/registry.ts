@@ -8,6 +8,7 @@ import { InputError } from '../sim/errors.ts';
 import { PROJECT_ROOT } from '../sim/version.ts';
 import type { Scheduler, SchedulerFactory, SchedulerOptions } from './contract.ts';
 import { binpack } from './policies/binpack.ts';
+import { drf } from './policies/drf.ts';
 import { firstFit } from './policies/first-fit.ts';
 import { k8sDefault, k8sMostAllocated } from './policies/kubernetes.ts';
 import { nomadBinpack, nomadSpread } from './policies/nomad.ts';
@@ -44,6 +45,7 @@ const BUILTIN: ReadonlyMap<string, Entry> = new Map([
   ['k8s-most-allocated', plain(k8sMostAllocated, 'kube-scheduler with NodeResourcesFit MostAllocated + BalancedAllocation')],
   ['tetris', { ...plain(tetris, 'Tetris: the node whose free resources align best with the demand (dot product)'), scansEveryNode: true }],
   ['power-of-two', plain(powerOfTwo, 'two random nodes with room, the less allocated wins')],
+  ['drf', { create: drf, summary: 'Dominant Resource Fairness: the user (or job) with the lowest dominant share starts its next task, first fit', options: ['by'] }],
 ]);
 
 /** Built-in scheduler names with a one-line summary each. */
