@@ -7,7 +7,9 @@ import { pathToFileURL } from 'node:url';
 import { InputError } from '../sim/errors.ts';
 import { PROJECT_ROOT } from '../sim/version.ts';
 import type { Scheduler, SchedulerFactory, SchedulerOptions } from './contract.ts';
+import { easyBackfill } from './policies/backfill.ts';
 import { binpack } from './policies/binpack.ts';
+import { drf } from './policies/drf.ts';
 import { drf } from './policies/drf.ts';
 import { firstFit } from './policies/first-fit.ts';
 import { k8sDefault, k8sMostAllocated } from './policies/kubernetes.ts';
@@ -45,6 +47,8 @@ const BUILTIN: ReadonlyMap<string, Entry> = new Map([
   ['k8s-most-allocated', plain(k8sMostAllocated, 'kube-scheduler with NodeResourcesFit MostAllocated + BalancedAllocation')],
   ['tetris', { ...plain(tetris, 'Tetris: the node whose free resources align best with the demand (dot product)'), scansEveryNode: true }],
   ['power-of-two', plain(powerOfTwo, 'two random nodes with room, the less allocated wins')],
+  ['drf', { create: drf, summary: 'Dominant Resource Fairness: the user (or job) with the lowest dominant share starts its next task, first fit', options: ['by'] }],
+  ['easy-backfill', { create: easyBackfill, summary: 'EASY backfilling: queue order; later tasks pass a blocked head only if they cannot delay its reservation (needs run-time estimates)', options: ['missingEstimate'] }],
   ['drf', { create: drf, summary: 'Dominant Resource Fairness: the user (or job) with the lowest dominant share starts its next task, first fit', options: ['by'] }],
 ]);
 

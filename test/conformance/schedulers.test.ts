@@ -5,7 +5,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { builtinSchedulers, createScheduler } from '../../schedulers/registry.ts';
-import type { ClusterView, DecideContext, Decision, PendingTask, Scheduler } from '../../schedulers/contract.ts';
+import type { ClusterView, DecideContext, Decision, PendingTask, Scheduler, SchedulerOptions } from '../../schedulers/contract.ts';
 import { expandGroups } from '../../sim/cluster-file.ts';
 import { productionCell, productionWorkload } from '../../traces/synthetic/production.ts';
 import { overCommit, simulate, type NodeEventAt } from '../helpers.ts';
@@ -24,12 +24,27 @@ const DETERMINISTIC = 'a deterministic policy draws nothing from its stream, so 
 /** Policies that draw from their stream: random choices, shuffles, random tie-breaks. */
 const RANDOMIZED = new Set(['random', 'swarm-random', 'nomad-binpack', 'nomad-spread', 'k8s-default', 'k8s-most-allocated', 'power-of-two']);
 
+/**
+ * Options a built-in needs on the suite's workload. The workload gives no run-time estimates, so
+ * easy-backfill gives every task Slurm's kind of default, 600 s (many run longer: reservations
+ * then meet overdue tasks too); test/policy-backfill.test.ts runs the same checks with estimates.
+ */
+const OPTIONS: Readonly<Record<string, SchedulerOptions>> = { 'easy-backfill': { missingEstimate: 600 } };
+const BACKFILLING = 'EASY backfilling keeps a task waiting, by design, where it would delay the reservation of the head of the queue';
+/** Cases a built-in skips by design, beyond the randomness case. */
+const SKIPS: Readonly<Record<string, Partial<Record<Case, string>>>> = { 'easy-backfill': { 'work-conserving': BACKFILLING } };
+
 const SCHEDULERS: readonly Entry[] = [
   ...builtinSchedulers().map((s): Entry => ({
     name: s.name,
-    create: () => createScheduler(s.name),
-    ...(!RANDOMIZED.has(s.name) && { skip: { 'uses-randomness': DETERMINISTIC } }),
+    create: () => createScheduler(s.name, OPTIONS[s.name]),
+    skip: { ...(!RANDOMIZED.has(s.name) && { 'uses-randomness': DETERMINISTIC }), ...SKIPS[s.name] },
   })),
+  {
+    // A task without an estimate may run forever: a head behind such tasks blocks the queue.
+    name: 'easy-backfill (missingEstimate=forever)', create: () => createScheduler('easy-backfill', { missingEstimate: 'forever' }),
+    skip: { 'uses-randomness': DETERMINISTIC, 'work-conserving': BACKFILLING },
+  },
   { name: 'examples/fewest-tasks.ts', create: () => createScheduler('examples/fewest-tasks.ts'), skip: { 'uses-randomness': DETERMINISTIC } },
 ];
 
