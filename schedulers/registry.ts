@@ -8,10 +8,13 @@ import { InputError } from '../sim/errors.ts';
 import { PROJECT_ROOT } from '../sim/version.ts';
 import type { Scheduler, SchedulerFactory, SchedulerOptions } from './contract.ts';
 import { easyBackfill } from './policies/backfill.ts';
+import { easyBackfill } from './policies/backfill.ts';
 import { binpack } from './policies/binpack.ts';
 import { drf } from './policies/drf.ts';
 import { drf } from './policies/drf.ts';
+import { drf } from './policies/drf.ts';
 import { firstFit } from './policies/first-fit.ts';
+import { gang } from './policies/gang.ts';
 import { k8sDefault, k8sMostAllocated } from './policies/kubernetes.ts';
 import { nomadBinpack, nomadSpread } from './policies/nomad.ts';
 import { powerOfTwo } from './policies/power-of-two.ts';
@@ -47,6 +50,9 @@ const BUILTIN: ReadonlyMap<string, Entry> = new Map([
   ['k8s-most-allocated', plain(k8sMostAllocated, 'kube-scheduler with NodeResourcesFit MostAllocated + BalancedAllocation')],
   ['tetris', { ...plain(tetris, 'Tetris: the node whose free resources align best with the demand (dot product)'), scansEveryNode: true }],
   ['power-of-two', plain(powerOfTwo, 'two random nodes with room, the less allocated wins')],
+  ['drf', { create: drf, summary: 'Dominant Resource Fairness: the user (or job) with the lowest dominant share starts its next task, first fit', options: ['by'] }],
+  ['easy-backfill', { create: easyBackfill, summary: 'EASY backfilling: queue order; later tasks pass a blocked head only if they cannot delay its reservation (needs run-time estimates)', options: ['missingEstimate'] }],
+  ['gang', { create: gang, summary: 'gang scheduling: the tasks of a group start all at once or not at all; other tasks first fit' }],
   ['drf', { create: drf, summary: 'Dominant Resource Fairness: the user (or job) with the lowest dominant share starts its next task, first fit', options: ['by'] }],
   ['easy-backfill', { create: easyBackfill, summary: 'EASY backfilling: queue order; later tasks pass a blocked head only if they cannot delay its reservation (needs run-time estimates)', options: ['missingEstimate'] }],
   ['drf', { create: drf, summary: 'Dominant Resource Fairness: the user (or job) with the lowest dominant share starts its next task, first fit', options: ['by'] }],

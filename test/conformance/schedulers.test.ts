@@ -33,6 +33,8 @@ const OPTIONS: Readonly<Record<string, SchedulerOptions>> = { 'easy-backfill': {
 const BACKFILLING = 'EASY backfilling keeps a task waiting, by design, where it would delay the reservation of the head of the queue';
 /** Cases a built-in skips by design, beyond the randomness case. */
 const SKIPS: Readonly<Record<string, Partial<Record<Case, string>>>> = { 'easy-backfill': { 'work-conserving': BACKFILLING } };
+// gang runs every case: the suite's workload has no gangs, so each task must be placed as first
+// fit would (test/policy-gang.test.ts checks gangs, with failing nodes).
 
 const SCHEDULERS: readonly Entry[] = [
   ...builtinSchedulers().map((s): Entry => ({
