@@ -8,10 +8,7 @@ import { InputError } from '../sim/errors.ts';
 import { PROJECT_ROOT } from '../sim/version.ts';
 import type { Scheduler, SchedulerFactory, SchedulerOptions } from './contract.ts';
 import { easyBackfill } from './policies/backfill.ts';
-import { easyBackfill } from './policies/backfill.ts';
 import { binpack } from './policies/binpack.ts';
-import { drf } from './policies/drf.ts';
-import { drf } from './policies/drf.ts';
 import { drf } from './policies/drf.ts';
 import { firstFit } from './policies/first-fit.ts';
 import { gang } from './policies/gang.ts';
@@ -53,9 +50,6 @@ const BUILTIN: ReadonlyMap<string, Entry> = new Map([
   ['drf', { create: drf, summary: 'Dominant Resource Fairness: the user (or job) with the lowest dominant share starts its next task, first fit', options: ['by'] }],
   ['easy-backfill', { create: easyBackfill, summary: 'EASY backfilling: queue order; later tasks pass a blocked head only if they cannot delay its reservation (needs run-time estimates)', options: ['missingEstimate'] }],
   ['gang', { create: gang, summary: 'gang scheduling: the tasks of a group start all at once or not at all; other tasks first fit' }],
-  ['drf', { create: drf, summary: 'Dominant Resource Fairness: the user (or job) with the lowest dominant share starts its next task, first fit', options: ['by'] }],
-  ['easy-backfill', { create: easyBackfill, summary: 'EASY backfilling: queue order; later tasks pass a blocked head only if they cannot delay its reservation (needs run-time estimates)', options: ['missingEstimate'] }],
-  ['drf', { create: drf, summary: 'Dominant Resource Fairness: the user (or job) with the lowest dominant share starts its next task, first fit', options: ['by'] }],
 ]);
 
 /** Built-in scheduler names with a one-line summary each. */
