@@ -10,6 +10,7 @@ import type { Scheduler, SchedulerFactory, SchedulerOptions } from './contract.t
 import { easyBackfill } from './policies/backfill.ts';
 import { binpack } from './policies/binpack.ts';
 import { drf } from './policies/drf.ts';
+import { fgd } from './policies/fgd.ts';
 import { firstFit } from './policies/first-fit.ts';
 import { gang } from './policies/gang.ts';
 import { k8sDefault, k8sMostAllocated } from './policies/kubernetes.ts';
@@ -50,6 +51,7 @@ const BUILTIN: ReadonlyMap<string, Entry> = new Map([
   ['drf', { create: drf, summary: 'Dominant Resource Fairness: the user (or job) with the lowest dominant share starts its next task, first fit', options: ['by'] }],
   ['easy-backfill', { create: easyBackfill, summary: 'EASY backfilling: queue order; later tasks pass a blocked head only if they cannot delay its reservation (needs run-time estimates)', options: ['missingEstimate'] }],
   ['gang', { create: gang, summary: 'gang scheduling: the tasks of a group start all at once or not at all; other tasks first fit' }],
+  ['fgd', { create: fgd, summary: 'Fragmentation Gradient Descent: the node whose expected GPU fragmentation grows least (GPU sharing)' }],
 ]);
 
 /** Built-in scheduler names with a one-line summary each. */
