@@ -48,8 +48,10 @@ const web = [
 describe('rules between tasks, under every built-in policy', () => {
   for (const { name } of builtinSchedulers()) {
     it(`${name}: db replicas never share a node; the cache lands on web's node, the shipper in its zone`, async () => {
-      const quiet = simulate(cell, [...dbs, ...web].sort((x, y) => x.submit - y.submit), await createScheduler(name));
-      const explained = simulate(cell, [...dbs, ...web].sort((x, y) => x.submit - y.submit), await createScheduler(name), { reasons: true });
+      // Estimates equal to durations: what easy-backfill needs.
+      const records = [...dbs, ...web].sort((x, y) => x.submit - y.submit).map((r) => ({ ...r, estimate: r.duration }));
+      const quiet = simulate(cell, records, await createScheduler(name));
+      const explained = simulate(cell, records, await createScheduler(name), { reasons: true });
       for (const { sim, rows } of [quiet, explained]) {
         expect(sim.conflicts.noRoom).toBe(0);
         expect(sharing(rows, new Set(dbs.map((d) => d.id)))).toEqual([]);

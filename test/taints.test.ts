@@ -79,10 +79,12 @@ const workload: TaskRecord[] = [
 ];
 
 describe('a NoSchedule taint keeps off every task that does not tolerate it', () => {
+  // Estimates equal to durations: what easy-backfill needs.
+  const estimated = workload.map((r) => ({ ...r, estimate: r.duration }));
   for (const { name } of builtinSchedulers()) {
     it(name, async () => {
       for (const reasons of [false, true]) {
-        const { sim, rows } = simulate(cell, workload, await createScheduler(name), { reasons });
+        const { sim, rows } = simulate(cell, estimated, await createScheduler(name), { reasons });
         expect(sim.conflicts.noRoom).toBe(0); // the policy itself kept to the rule
         const byTask = new Map(rows.map((r) => [r.task, r.node]));
         for (const r of workload) if (r.tolerations === undefined) expect(byTask.get(r.id), r.id).not.toBe('gpu');

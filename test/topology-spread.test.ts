@@ -38,7 +38,9 @@ describe('hard spread, under every built-in policy', () => {
   for (const { name } of builtinSchedulers()) {
     it(`${name}: 9 tasks over 3 zones with maxSkew 1, waiting while zone c is full`, async () => {
       for (const reasons of [false, true]) {
-        const { rows, sim } = simulate(threeZones, [...fillers, ...group], await createScheduler(name), { reasons });
+        // Estimates equal to durations: what easy-backfill needs.
+        const records = [...fillers, ...group].map((r) => ({ ...r, estimate: r.duration }));
+        const { rows, sim } = simulate(threeZones, records, await createScheduler(name), { reasons });
         expect(sim.conflicts.noRoom).toBe(0);
         const starts = rows.filter((r) => r.task.startsWith('svc-')).map((r) => r.start / 1e6).sort((x, y) => x - y);
         expect(starts).toEqual([1, 1, 100, 100, 100, 100, 100, 100, 100]);
