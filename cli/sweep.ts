@@ -35,7 +35,18 @@ grid order, deterministic), results.csv, report.html and timing.json.
                    from SLURM_ARRAY_TASK_ID, _MIN and _COUNT without any flag (--shards, if
                    given, must equal the count)
   --list           print the cells (of the shard) and whether a result is stored; run nothing
-  --quiet          no progress display`;
+  --quiet          no progress display
+
+A sweep file (YAML or JSON; paths in it are relative to it):
+
+  name: small
+  schedulers: [first-fit, binpack, {name: nomad-binpack, options: {jobType: batch}}, ./my-policy.ts]
+  clusters: [{preset: production, nodes: 200}, {file: cluster.yaml}]
+  workloads: [{preset: production, tasks: 20000}, {trace: jobs.swf, format: swf}]
+  loads: [0.6, 0.8]                 # synthetic workloads only
+  seeds: {count: 3}                 # or [1, 2, 3]
+  queue: greedy
+  metrics: [waitMean, waitP99, cpuUtil, activeNodeHours, wait.p50, tasks.completed]`;
 
 const OPTIONS = {
   out: { type: 'string' },
