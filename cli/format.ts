@@ -58,6 +58,13 @@ export function formatSummary(s: Summary): string {
     `tasks     ${thousands(t.submitted)} submitted · ${thousands(t.started)} started · ${thousands(t.completed)} completed · ` +
       `${thousands(t.pending)} pending · ${thousands(t.unschedulable)} unschedulable${t.evicted ? ` · ${thousands(t.evicted)} evicted` : ''}` +
       `${t.blocked ? ` · ${thousands(t.blocked)} blocked` : ''}`,
+    ...(s.nodeFailures > 0 ? [`failures  ${thousands(s.nodeFailures)} node failures${s.run.failures ? ' (injected)' : ''} · ${thousands(t.evicted)} task attempts evicted`] : []),
+    ...s.services.map((v) => `service   ${v.name}: ${v.running} of ${v.desired} replicas running at the end · fewest ${v.lowest} · ` +
+      `${thousands(Math.round(v.missingSeconds))} replica-seconds short · ${thousands(v.restarts)} placed again`),
+    ...(s.preemption.preemptions > 0 || s.run.preempt !== undefined ? [
+      `preempt   ${thousands(s.preemption.preemptions)} tasks started by evicting ${thousands(s.preemption.victims)} of lower priority ` +
+        `(${thousands(s.preemption.requeued)} requeued · ${thousands(s.preemption.failed)} failed)`,
+    ] : []),
     `wait      mean ${duration(w.mean)} · p50 ${duration(w.p50)} · p95 ${duration(w.p95)} · p99 ${duration(w.p99)} · max ${duration(w.max)}`,
     ...(s.waitReasons ? [waiting(s.waitReasons)] : []),
     `util      cpu ${percent(u.cpu)}${u.memory === null ? '' : ` · memory ${percent(u.memory)}`}${u.gpu === null ? '' : ` · gpu ${percent(u.gpu)}`}` +
@@ -78,9 +85,9 @@ export function formatSummary(s: Summary): string {
     lines.push('', `note: ${thousands(t.unschedulable)} task(s) larger than every node were not scheduled, e.g. ${s.unschedulableSample.slice(0, 3).join(', ')}`);
   }
   const c = s.conflicts;
-  if (c.notPending + c.noRoom + c.unsupported > 0) {
+  if (c.notPending + c.noRoom + c.unsupported + c.badVictims > 0) {
     lines.push('', `warning: the platform refused ${c.notPending} decision(s) for tasks not pending, ${c.noRoom} for nodes without room, ` +
-      `${c.unsupported} preemption(s) (not supported yet): the scheduler has a bug`);
+      `${c.badVictims} preemption(s) with wrong victims${c.unsupported ? `, ${c.unsupported} it cannot carry out` : ''}: the scheduler has a bug`);
   }
   return lines.join('\n');
 }

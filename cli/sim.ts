@@ -1,6 +1,7 @@
 // `berth sim`: one run, a readable summary, and with --out the files of the design.
 
-import { QUEUE_DISCIPLINES, REPLAY_MODES } from '../sim/simulation.ts';
+import { QUEUE_DISCIPLINES, REPLAY_MODES, VICTIM_FATES } from '../sim/simulation.ts';
+import { parseFailureSpec, type FailureSpec } from '../sim/failures.ts';
 import { CLUSTER_FORMATS, TRACE_FORMATS } from '../traces/formats/index.ts';
 import { runSimulation, type ClusterSpec, type RunSpec, type WorkloadSpec } from '../sim/run.ts';
 import { DEFAULT_WORKLOAD, WORKLOADS, workloadPreset } from '../traces/synthetic/presets.ts';
@@ -13,6 +14,7 @@ import { progressLine } from './progress.ts';
 export const SIM_HELP = `usage: berth sim [--cluster FILE… [--cluster-format F] | --nodes N]
                  [--trace FILE… --format F [--replay reschedule|trace] [--skip-bad-rows] | --workload NAME [--tasks N] [--load L]]
                  [--scheduler NAME|./policy.ts [--scheduler-option K=V…]] [--seed N] [--queue greedy|strict-fifo]
+                 [--preempt requeue|fail] [--failures SPEC] [--services FILE]
                  [--scale-cpu CORES] [--scale-memory GIB] [--out DIR] [--reasons] [--json] [--quiet]
 
 Runs one simulation and prints a summary. With no arguments it runs the embedded default:
@@ -37,6 +39,12 @@ the '${DEFAULT_WORKLOAD}' workload on its own cell of ${workloadPreset(DEFAULT_W
   --scheduler-option K=V  an option of the scheduler (repeat for several), e.g. jobType=batch for nomad-*
   --seed N             run seed (default 1)
   --queue Q            greedy (default: go on past a task that fits nowhere) or strict-fifo
+  --failures SPEC      inject machine failures from seeded streams: mtbf=30d,mttr=2h per node, and/or
+                       zone-mtbf=90d,zone-mttr=4h[,zone-label=zone] for whole zones at once
+  --services FILE      run the services of an app file (berth deploy's) as long-lived replicas that
+                       are placed again when a failure evicts them
+  --preempt FATE       a task no node has room for may evict lower-priority tasks (as Kubernetes'
+                       DefaultPreemption picks them); the victims requeue or fail
   --out DIR            write summary.json, placements.csv, timeseries.csv and samples.csv there
   --reasons            count why tasks wait (by reason) in the summary; slower when many wait
   --json               print summary.json to stdout instead of the text summary
@@ -57,6 +65,9 @@ export const INPUT_OPTIONS = {
   tasks: { type: 'string' },
   load: { type: 'string' },
   queue: { type: 'string' },
+  preempt: { type: 'string' },
+  failures: { type: 'string' },
+  services: { type: 'string' },
   'scheduler-option': { type: 'string', multiple: true },
 } as const;
 
@@ -126,6 +137,15 @@ export function simSpec(flags: Flags): RunSpec {
   const scaleCpu = numberFlag(flags, 'scale-cpu', { min: 0, exclusiveMin: true, max: 1e6 });
   const scaleMemory = numberFlag(flags, 'scale-memory', { min: 0, exclusiveMin: true, max: 1e9 });
   const schedulerOptions = schedulerOptionsFlag(flags);
+  const preempt = choiceFlag(flags, 'preempt', VICTIM_FATES);
+  const services = stringFlag(flags, 'services');
+  const failuresText = stringFlag(flags, 'failures');
+  let failures: FailureSpec | undefined;
+  try {
+    failures = failuresText === undefined ? undefined : parseFailureSpec(failuresText);
+  } catch (err) {
+    throw new UsageError(`--failures: ${(err as Error).message}`);
+  }
   return {
     cluster,
     workload,
@@ -133,6 +153,9 @@ export function simSpec(flags: Flags): RunSpec {
     seed: numberFlag(flags, 'seed', { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER }) ?? 1,
     queue: choiceFlag(flags, 'queue', QUEUE_DISCIPLINES) ?? 'greedy',
     replay: choiceFlag(flags, 'replay', REPLAY_MODES) ?? 'reschedule',
+    ...(preempt !== undefined && { preempt }),
+    ...(failures !== undefined && { failures }),
+    ...(services !== undefined && { services }),
     ...(scaleCpu !== undefined && { scaleCpu }),
     ...(scaleMemory !== undefined && { scaleMemory }),
     ...(schedulerOptions && { schedulerOptions }),

@@ -14,7 +14,10 @@ import { expandGroups } from './cluster-file.ts';
 import { InputError } from './errors.ts';
 import { formatMicros } from './units.ts';
 import { StagedFile, ensureDir, outputPath } from './outputs.ts';
-import { Simulation, type AttemptRow, type QueueDiscipline, type ReplayMode } from './simulation.ts';
+import { Simulation, type AttemptRow, type QueueDiscipline, type ReplayMode, type VictimFate } from './simulation.ts';
+import { withPreemption } from '../schedulers/preemption.ts';
+import { formatFailureSpec, withFailures, type FailureSpec } from './failures.ts';
+import { servicesOf, withServices } from './services.ts';
 import { samplesCsv, summarize, timeseriesCsv, type RunRecord, type Summary } from './summary.ts';
 import { VERSION } from './version.ts';
 
@@ -38,6 +41,12 @@ export interface RunSpec {
   readonly queue: QueueDiscipline;
   /** Default reschedule. */
   readonly replay?: ReplayMode;
+  /** Set: tasks no node has room for may evict lower-priority ones, which then requeue or fail. */
+  readonly preempt?: VictimFate;
+  /** Machines fail and recover at random (seeded by the run's seed), in seconds. */
+  readonly failures?: FailureSpec;
+  /** An app file (as `berth deploy` takes) whose services run as long-lived replicas. */
+  readonly services?: string;
   /** What a normalised trace's unit of cpu and memory is worth, in cores and GiB. */
   readonly scaleCpu?: number;
   readonly scaleMemory?: number;
@@ -63,11 +72,20 @@ export interface RunOptions {
 export async function runSimulation(spec: RunSpec, options: RunOptions = {}): Promise<Summary> {
   const started = performance.now();
   const machines = await resolveMachines(spec);
-  const scheduler = await createScheduler(spec.scheduler, spec.schedulerOptions ?? {});
-  const workload = openWorkload(spec, machines);
+  const policy = await createScheduler(spec.scheduler, spec.schedulerOptions ?? {});
+  const scheduler = spec.preempt === undefined ? policy : withPreemption(policy);
+  const opened = openWorkload(spec, machines);
+  let source = opened.source;
+  if (spec.services !== undefined) {
+    const { loadSpecFile } = await import('../real-driver/spec-file.ts');
+    source = withServices(source, servicesOf(await loadSpecFile(spec.services)).replicas);
+  }
+  if (spec.failures !== undefined) source = withFailures(source, machines.nodes, spec.failures, spec.seed);
+  const workload = { ...opened, source };
   const outputs = options.out === undefined ? undefined : await openOutputs(options.out);
   const sim = new Simulation(machines.nodes, {
     scheduler, seed: spec.seed, queue: spec.queue, replay: spec.replay ?? 'reschedule', reasons: options.reasons ?? false,
+    ...(spec.preempt !== undefined && { victims: spec.preempt }),
     ...(outputs && { onAttemptEnd: (row: AttemptRow) => outputs.placements.write(placementLine(row)) }),
   });
   const wall = () => (performance.now() - started) / 1000;
@@ -160,6 +178,9 @@ function runRecord(spec: RunSpec, schedulerName: string, machines: ResolvedMachi
     seed: spec.seed,
     queue: spec.queue,
     replay: spec.replay ?? 'reschedule',
+    ...(spec.preempt !== undefined && { preempt: spec.preempt }),
+    ...(spec.failures !== undefined && { failures: spec.failures }),
+    ...(spec.services !== undefined && { services: spec.services }),
     ...(spec.scaleCpu !== undefined && { scaleCpu: spec.scaleCpu }),
     ...(spec.scaleMemory !== undefined && { scaleMemory: spec.scaleMemory }),
     cluster: machines.record,
@@ -188,6 +209,9 @@ export function commandFor(spec: RunSpec): string {
   args.push('--scheduler', spec.scheduler, '--seed', String(spec.seed), '--queue', spec.queue);
   for (const [key, value] of Object.entries(spec.schedulerOptions ?? {})) args.push('--scheduler-option', `${key}=${String(value)}`);
   if (spec.replay === 'trace') args.push('--replay', 'trace');
+  if (spec.preempt !== undefined) args.push('--preempt', spec.preempt);
+  if (spec.failures !== undefined) args.push('--failures', formatFailureSpec(spec.failures));
+  if (spec.services !== undefined) args.push('--services', spec.services);
   if (spec.scaleCpu !== undefined) args.push('--scale-cpu', String(spec.scaleCpu));
   if (spec.scaleMemory !== undefined) args.push('--scale-memory', String(spec.scaleMemory));
   return args.map((a) => (/^[\w./:=,@+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');

@@ -7,7 +7,7 @@
 // pending queue in queue order; greedy (the default) goes on past a task that fits nowhere,
 // strict-fifo stops there.
 //
-// Parking (greedy queue, a scheduler that declares `ignoresUnfit`): a task without constraints
+// Parking (greedy queue, a scheduler that declares `ignoresUnfit`): a task without placement rules
 // that no up node has room for at the end of a round is parked. Later rounds offer only the
 // active tasks, until room is freed (a task ends, a node comes up or changes capacity) and one
 // of the parked requests fits somewhere; then the round offers the whole queue in order and
@@ -66,6 +66,9 @@ export type QueueDiscipline = 'greedy' | 'strict-fifo';
 export const QUEUE_DISCIPLINES: readonly QueueDiscipline[] = ['greedy', 'strict-fifo'];
 export type ReplayMode = 'reschedule' | 'trace';
 export const REPLAY_MODES: readonly ReplayMode[] = ['reschedule', 'trace'];
+/** What becomes of a task evicted to make room for a higher-priority one. */
+export type VictimFate = 'requeue' | 'fail';
+export const VICTIM_FATES: readonly VictimFate[] = ['requeue', 'fail'];
 
 /** One ended attempt of a task, in base units and µs. */
 export interface AttemptRow {
@@ -85,6 +88,22 @@ export interface SimulationOptions {
   readonly reasons?: boolean;
   /** Receives every attempt when it ends (finished, or evicted). */
   readonly onAttemptEnd?: (row: AttemptRow) => void;
+  /** Victims of preemption go back to the queue (default) or fail. */
+  readonly victims?: VictimFate;
+}
+
+/** A simulated service's replicas: how many should run, how many did. */
+export interface ServiceReplicas {
+  readonly name: string;
+  readonly desired: number;
+  /** Running at the end of the run. */
+  readonly running: number;
+  /** The fewest running once all had first started (desired when it never dropped). */
+  readonly lowest: number;
+  /** Replica-seconds short of the desired count, from the moment all first ran to the end. */
+  readonly missingSeconds: number;
+  /** Replicas placed again after an eviction. */
+  readonly restarts: number;
 }
 
 /** Decisions the platform refused, by cause. A correct scheduler causes none. */
@@ -93,8 +112,18 @@ export interface Conflicts {
   notPending: number;
   /** The node does not exist, is not up, or lacks room. */
   noRoom: number;
-  /** A preemption: not enabled on this platform yet. */
+  /** A decision this platform cannot carry out (none today; the field stays for old summaries). */
   unsupported: number;
+  /** A preemption whose victims are not lower-priority tasks running on its node, or free too little. */
+  badVictims: number;
+}
+
+/** Preemptions carried out: the tasks started by evicting others, and what became of those. */
+export interface Preemptions {
+  preemptions: number;
+  victims: number;
+  requeued: number;
+  failed: number;
 }
 
 /** What a `trace` replay could not do as the trace said. */
@@ -109,7 +138,8 @@ export interface TraceReplay {
 
 export class Simulation {
   readonly cluster: Cluster;
-  readonly conflicts: Conflicts = { notPending: 0, noRoom: 0, unsupported: 0 };
+  readonly conflicts: Conflicts = { notPending: 0, noRoom: 0, unsupported: 0, badVictims: 0 };
+  readonly preemption: Preemptions = { preemptions: 0, victims: 0, requeued: 0, failed: 0 };
   readonly traceReplay: TraceReplay = { neverPlaced: 0, unknownNode: 0, overCommits: 0 };
   /** Wait decisions by reason (task-rounds), counted when the options ask for reasons. */
   readonly waitReasons = Object.fromEntries(REASONS.map((r) => [r, 0])) as Record<Reason, number>;
@@ -122,6 +152,11 @@ export class Simulation {
   rounds = 0;
   /** Node records naming a node the cluster does not have (ignored). */
   unknownNodeRecords = 0;
+  /** Times an up node failed (from the trace, or injected). */
+  nodeFailures = 0;
+  private readonly serviceBooks = new Map<string, {
+    desired: number; running: number; full: boolean; lowest: number; missing: number; since: number; restarts: number;
+  }>();
 
   private readonly engine: Engine;
   private readonly tasks = new TaskTable();
@@ -141,6 +176,12 @@ export class Simulation {
   private readonly traceMode: boolean;
   private readonly countReasons: boolean;
   private readonly onAttemptEnd: ((row: AttemptRow) => void) | undefined;
+  private readonly victimFate: VictimFate;
+  /** Set while a round consumes decisions: tasks evicted then wait in `deferred` till it ends. */
+  private inRound = false;
+  private readonly deferred: PendingTask[] = [];
+  /** Running tasks as running() describes them, by slot, made when first asked. */
+  private readonly described: (RunningTask | undefined)[] = [];
   private readonly ctx: DecideContext;
   /** Node changes waiting for their event, by id (the event's payload). */
   private readonly nodeChanges = new Map<number, NodeRecord>();
@@ -171,6 +212,7 @@ export class Simulation {
     this.strict = (options.queue ?? 'greedy') === 'strict-fifo';
     this.traceMode = options.replay === 'trace';
     this.onAttemptEnd = options.onAttemptEnd;
+    this.victimFate = options.victims ?? 'requeue';
     // Room for the live tasks of a large cell from the start: each growth rebuilds the heap.
     this.engine = new Engine((cls, payload) => this.dispatch(cls as EventClassValue, payload), 1 << 16);
     this.pending = new PendingQueue((task) => this.tasks.ordinal[task.id]!);
@@ -237,6 +279,11 @@ export class Simulation {
       this.nodeChanges.set(id, record);
       this.engine.schedule(time, NODE_EVENT[record.change], id);
       return;
+    }
+    if (record.service !== undefined) {
+      const book = this.serviceBooks.get(record.service);
+      if (book) book.desired++;
+      else this.serviceBooks.set(record.service, { desired: 1, running: 0, full: false, lowest: 0, missing: 0, since: 0, restarts: 0 });
     }
     const slot = this.tasks.add(this.nextOrdinal++, record);
     this.engine.schedule(time, EventClass.Submit, slot);
@@ -402,7 +449,10 @@ export class Simulation {
     const status = this.cluster.status(nodeId(node));
     switch (change.change) {
       case 'fail':
-        if (status === 'up') this.takeDown(node, 'down');
+        if (status === 'up') {
+          this.nodeFailures++;
+          this.takeDown(node, 'down');
+        }
         break;
       case 'remove':
         if (status !== 'absent') this.takeDown(node, 'absent');
@@ -471,14 +521,111 @@ export class Simulation {
     m.add(Channel.upNodes, sign);
   }
 
-  /** Takes a running task off its node and puts it back in the queue at its place. */
+  /**
+   * Takes a running task off its node and puts it back in the queue at its place (after the
+   * round, when a round is running: the scheduler may be reading the queue).
+   */
   private evict(slot: number): void {
-    this.engine.cancel(this.tasks.finishEvent[slot]! as EventId);
+    this.cancelFinish(slot);
     this.endAttempt(slot);
     this.evicted++;
     this.tasks.state[slot] = TaskState.Pending;
-    this.pending.insert(this.pendingTask(slot));
+    const task = this.pendingTask(slot);
+    if (this.inRound) this.deferred.push(task);
+    else this.pending.insert(task);
     this.metricsOrNone!.add(Channel.pending, 1);
+  }
+
+  /** Commits a preemption if it is valid: evicts the victims, starts the task. */
+  private preempt(task: TaskId, node: NodeId, victims: readonly TaskId[]): boolean {
+    const t = this.tasks;
+    const slot = task as number;
+    if (!(Number.isInteger(slot) && slot >= 0 && slot < t.capacity) || t.state[slot] !== TaskState.Pending) {
+      this.conflicts.notPending++;
+      return false;
+    }
+    if (!(Number.isInteger(node) && node >= 0 && node < this.cluster.nodeCount) || this.cluster.status(node) !== 'up' ||
+        !this.meetsConstraints(slot, node)) {
+      this.conflicts.noRoom++;
+      return false;
+    }
+    let cpu = this.cluster.free(node, 'cpu'), memory = this.cluster.free(node, 'memory'), gpu = this.cluster.free(node, 'gpu');
+    const seen = new Set<number>();
+    for (const v of victims) {
+      const ok = Number.isInteger(v) && v >= 0 && v < t.capacity && t.state[v] === TaskState.Running && t.node[v] === node &&
+        t.priority[v]! < t.priority[slot]! && !seen.has(v);
+      if (!ok) {
+        this.conflicts.badVictims++;
+        return false;
+      }
+      seen.add(v);
+      cpu += t.cpu[v]!;
+      memory += t.memory[v]!;
+      gpu += t.gpu[v]!;
+    }
+    if (cpu < t.cpu[slot]! || memory < t.memory[slot]! || gpu < t.gpu[slot]!) {
+      this.conflicts.badVictims++;
+      return false;
+    }
+    for (const v of victims) {
+      this.preemption.victims++;
+      if (this.victimFate === 'requeue') {
+        this.preemption.requeued++;
+        this.evict(v);
+      } else {
+        this.preemption.failed++;
+        this.fail(v);
+      }
+    }
+    this.preemption.preemptions++;
+    this.start(slot, node);
+    return true;
+  }
+
+  /**
+   * A replica of a service starts or stops. Once all replicas first ran, the books integrate
+   * the shortfall and keep the fewest that ran for a while (a replica evicted and placed again
+   * at the same instant is no outage).
+   */
+  private countReplica(name: string, delta: number): void {
+    const b = this.serviceBooks.get(name)!;
+    const now = this.engine.now;
+    if (b.full && now > b.since) {
+      b.missing += (b.desired - b.running) * (now - b.since);
+      if (b.running < b.lowest) b.lowest = b.running;
+    }
+    b.since = now;
+    if (delta > 0 && b.full) b.restarts++;
+    b.running += delta;
+    if (!b.full && b.running === b.desired) {
+      b.full = true;
+      b.lowest = b.desired;
+    }
+  }
+
+  /** The services' replica books, closed at `end` (µs). */
+  services(end: number): ServiceReplicas[] {
+    return [...this.serviceBooks].map(([name, b]) => {
+      const tail = b.full && end > b.since ? end - b.since : 0;
+      return {
+        name, desired: b.desired, running: b.running,
+        lowest: b.full ? Math.min(b.lowest, tail > 0 ? b.running : b.lowest) : b.running,
+        missingSeconds: (b.missing + (b.desired - b.running) * tail) / 1e6,
+        restarts: b.restarts,
+      };
+    });
+  }
+
+  private cancelFinish(slot: number): void {
+    const event = this.tasks.finishEvent[slot]!;
+    if (event >= 0) this.engine.cancel(event as EventId);
+  }
+
+  /** Takes a running task off its node for good: it ends without completing. */
+  private fail(slot: number): void {
+    this.cancelFinish(slot);
+    this.endAttempt(slot);
+    this.tasks.release(slot);
   }
 
   private requestRound(): void {
@@ -495,6 +642,18 @@ export class Simulation {
     if (queue.length === 0) return;
     this.rounds++;
     let placed = 0;
+    this.inRound = true;
+    try {
+      placed = this.consume(queue);
+    } finally {
+      this.inRound = false;
+    }
+    this.afterRound(placed, wholeQueue);
+  }
+
+  /** Commits the scheduler's decisions for the queue; returns how many tasks started. */
+  private consume(queue: readonly PendingTask[]): number {
+    let placed = 0;
     for (const d of this.scheduler.decide(queue, this.cluster, this.ctx)) {
       // Strict FIFO places a prefix of the queue: it stops at the first task not placed.
       if (this.strict && (d.kind !== 'place' || d.task !== queue[placed]?.id)) {
@@ -504,13 +663,14 @@ export class Simulation {
       switch (d.kind) {
         case 'place':
           if (this.commit(d.task, d.node)) placed++;
-          else if (this.strict) return this.afterRound(placed, wholeQueue);
+          else if (this.strict) return placed;
           break;
         case 'wait':
           if (this.countReasons) this.waitReasons[d.reason]++;
           break;
         case 'preempt':
-          this.conflicts.unsupported++;
+          if (this.preempt(d.task, d.node, d.victims)) placed++;
+          else if (this.strict) return placed;
           break;
         default: {
           const never: never = d;
@@ -518,12 +678,20 @@ export class Simulation {
         }
       }
     }
-    this.afterRound(placed, wholeQueue);
+    return placed;
   }
 
   /** Drops the placed tasks from the queues, and parks the tasks no node has room for. */
   private afterRound(placed: number, wholeQueue: boolean): void {
     const notPending = (task: PendingTask) => this.tasks.state[task.id] !== TaskState.Pending;
+    if (this.deferred.length > 0) {
+      // Victims of preemption: placed tasks leave first (a victim's slot may be one of theirs
+      // no longer), then the victims join the queue, and another round offers them room.
+      this.pending.removeWhere(notPending);
+      for (const task of this.deferred) this.pending.insert(task);
+      this.deferred.length = 0;
+      this.requestRound();
+    }
     if (!this.parking) {
       if (placed > 0) this.pending.removeWhere(notPending);
       return;
@@ -596,7 +764,9 @@ export class Simulation {
     t.state[slot] = TaskState.Running;
     t.node[slot] = node;
     t.start[slot] = now;
-    t.finishEvent[slot] = this.engine.schedule(now + t.duration[slot]!, EventClass.Finish, slot);
+    const service = t.record(slot).service;
+    if (service === undefined) t.finishEvent[slot] = this.engine.schedule(now + t.duration[slot]!, EventClass.Finish, slot);
+    else this.countReplica(service, 1);
     m.add(Channel.allocCpu, cpu);
     m.add(Channel.allocMemory, memory);
     m.add(Channel.allocGpu, gpu);
@@ -625,11 +795,14 @@ export class Simulation {
     m.add(Channel.allocGpu, -gpu);
     m.add(Channel.running, -1);
     this.digest.add(t.ordinal[slot]!, node, t.start[slot]!, now);
+    const service = t.record(slot).service;
+    if (service !== undefined) this.countReplica(service, -1);
     this.onAttemptEnd?.({
       task: t.record(slot).id, node: this.cluster.nodeName(nodeId(node)), submit: t.submit[slot]!, start: t.start[slot]!, end: now,
     });
     t.node[slot] = -1;
     t.finishEvent[slot] = -1;
+    this.described[slot] = undefined;
     this.lastEnd = now;
   }
 
@@ -647,13 +820,19 @@ export class Simulation {
     };
   }
 
+  /** What running() tells of a running task, made once per attempt when first asked. */
   private runningTask(task: TaskId): RunningTask | undefined {
     const t = this.tasks;
     const slot = task as number;
     if (!(slot >= 0 && slot < t.capacity) || t.state[slot] !== TaskState.Running) return undefined;
+    return (this.described[slot] ??= this.describe(slot));
+  }
+
+  private describe(slot: number): RunningTask {
+    const t = this.tasks;
     const record = t.record(slot);
     return {
-      id: task, name: record.id, cpu: t.cpu[slot]!, memory: t.memory[slot]!, gpu: t.gpu[slot]!,
+      id: taskId(slot), name: record.id, cpu: t.cpu[slot]!, memory: t.memory[slot]!, gpu: t.gpu[slot]!,
       priority: t.priority[slot]!, node: nodeId(t.node[slot]!), start: t.start[slot]!,
       ...owner(record),
       ...(record.estimate !== undefined && { estimate: record.estimate }),

@@ -5,7 +5,8 @@ import type { Reason } from '../schedulers/contract.ts';
 import { meanOver } from './fragmentation.ts';
 import type { Histogram } from './histogram.ts';
 import { BOUNDED_SLOWDOWN_SECONDS, Channel, SLOWDOWN_SCALE, type Metrics } from './metrics.ts';
-import type { Conflicts, QueueDiscipline, ReplayMode, Simulation, TraceReplay } from './simulation.ts';
+import type { FailureSpec } from './failures.ts';
+import type { Conflicts, Preemptions, QueueDiscipline, ReplayMode, ServiceReplicas, Simulation, TraceReplay, VictimFate } from './simulation.ts';
 import { seconds } from './units.ts';
 
 export interface FileHash {
@@ -21,6 +22,12 @@ export interface RunRecord {
   readonly seed: number;
   readonly queue: QueueDiscipline;
   readonly replay: ReplayMode;
+  /** Present when tasks could preempt: what became of their victims. */
+  readonly preempt?: VictimFate;
+  /** Present when failures were injected (seconds). */
+  readonly failures?: FailureSpec;
+  /** The app file whose services ran as replicas. */
+  readonly services?: string;
   readonly scaleCpu?: number;
   readonly scaleMemory?: number;
   readonly cluster:
@@ -91,6 +98,8 @@ export interface Summary {
   readonly events: number;
   readonly rounds: number;
   readonly conflicts: Conflicts;
+  /** Tasks started by evicting lower-priority ones, and their victims (requeued or failed). */
+  readonly preemption: Preemptions;
   /** Wait decisions (task-rounds) by reason; null unless the run asked for reasons (--reasons). */
   readonly waitReasons: Readonly<Record<Reason, number>> | null;
   readonly unschedulableSample: readonly string[];
@@ -98,6 +107,10 @@ export interface Summary {
   readonly traceReplay: TraceReplay | null;
   /** Node changes in the trace naming a node the cluster does not have. */
   readonly unknownNodeRecords: number;
+  /** Times an up node failed (from the trace's machine table, or injected with --failures). */
+  readonly nodeFailures: number;
+  /** With --services: each service's replicas (desired, running at the end, fewest, shortfall). */
+  readonly services: readonly ServiceReplicas[];
   /** Malformed rows passed over with --skip-bad-rows (0 when none, or when not reading a trace). */
   readonly skippedRows: number;
   readonly wallSeconds: number;
@@ -180,10 +193,13 @@ export function summarize(sim: Simulation, digest: string, record: RunRecord, wa
     events: sim.events,
     rounds: sim.rounds,
     conflicts: { ...sim.conflicts },
+    preemption: { ...sim.preemption },
     waitReasons: reasons ? { ...sim.waitReasons } : null,
     unschedulableSample: [...sim.unschedulableSample],
     traceReplay: record.replay === 'trace' ? { ...sim.traceReplay } : null,
     unknownNodeRecords: sim.unknownNodeRecords,
+    nodeFailures: sim.nodeFailures,
+    services: sim.services(end),
     skippedRows: 'rows' in record.workload ? record.workload.skippedRows : 0,
     wallSeconds: round6(wallSeconds),
     eventsPerSecond: wallSeconds > 0 ? Math.round(sim.events / wallSeconds) : 0,

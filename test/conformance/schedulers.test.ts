@@ -10,6 +10,7 @@ import { expandGroups } from '../../sim/cluster-file.ts';
 import { productionCell, productionWorkload } from '../../traces/synthetic/production.ts';
 import { overCommit, simulate, type NodeEventAt } from '../helpers.ts';
 import { placementAllows, satisfiesAll } from '../../schedulers/constraints.ts';
+import { withPreemption } from '../../schedulers/preemption.ts';
 
 type Case = 'work-conserving' | 'uses-randomness';
 
@@ -156,7 +157,7 @@ for (const entry of SCHEDULERS) {
 
     it('never over-commits any resource of any node at any instant, and meets every constraint', async () => {
       const { sim, rows, audit } = await run(1);
-      expect(sim.conflicts).toEqual({ notPending: 0, noRoom: 0, unsupported: 0 });
+      expect(sim.conflicts).toEqual({ notPending: 0, noRoom: 0, unsupported: 0, badVictims: 0 });
       expect(overCommit(cluster, records, rows, nodeEvents)).toBeUndefined();
       const byId = new Map(records.map((r) => [r.id, r]));
       const byNode = new Map(cluster.map((n) => [n.name, n]));
@@ -195,6 +196,15 @@ for (const entry of SCHEDULERS) {
       expect(explained.rows).toEqual(quiet.rows);
       if ((await entry.create()).ignoresUnfit) expect(quiet.audit.offered).toBeLessThan(explained.audit.offered);
       else expect(quiet.audit.offered).toBe(explained.audit.offered);
+    });
+
+    it('runs under preemption: victims are of lower priority, nothing over-commits, no decision is refused', async () => {
+      const audit: Audit = { problems: [], waits: 0, offered: 0 };
+      const { sim, rows } = simulate(cluster, records, withPreemption(audited(await entry.create(), audit, false)), { seed: 5, nodeEvents });
+      expect(sim.preemption.preemptions).toBeGreaterThan(0);
+      expect(sim.conflicts).toEqual({ notPending: 0, noRoom: 0, unsupported: 0, badVictims: 0 });
+      expect(overCommit(cluster, records, rows, nodeEvents)).toBeUndefined();
+      expect(audit.problems).toEqual([]);
     });
 
     const skipWork = entry.skip?.['work-conserving'];
