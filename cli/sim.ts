@@ -1,6 +1,6 @@
 // `berth sim`: one run, a readable summary, and with --out the files of the design.
 
-import { QUEUE_DISCIPLINES, REPLAY_MODES, VICTIM_FATES } from '../sim/simulation.ts';
+import { QUEUE_DISCIPLINES, REPLAY_MODES, VICTIM_FATES, type Explanation } from '../sim/simulation.ts';
 import { parseFailureSpec, type FailureSpec } from '../sim/failures.ts';
 import { CLUSTER_FORMATS, TRACE_FORMATS } from '../traces/formats/index.ts';
 import { runSimulation, type ClusterSpec, type RunSpec, type WorkloadSpec } from '../sim/run.ts';
@@ -47,6 +47,9 @@ the '${DEFAULT_WORKLOAD}' workload on its own cell of ${workloadPreset(DEFAULT_W
                        DefaultPreemption picks them); the victims requeue or fail
   --out DIR            write summary.json, placements.csv, timeseries.csv and samples.csv there
   --reasons            count why tasks wait (by reason) in the summary; slower when many wait
+  --explain TASK       every node's verdict for each decision about TASK (trace ids, comma-separated):
+                       rejected and why, or its scores; 'all' explains every decision into
+                       DIR/explain.jsonl (needs --out). Placements do not change.
   --json               print summary.json to stdout instead of the text summary
   --quiet              no progress display`;
 
@@ -78,6 +81,7 @@ const OPTIONS = {
   out: { type: 'string' },
   json: { type: 'boolean' },
   reasons: { type: 'boolean' },
+  explain: { type: 'string' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -91,9 +95,17 @@ export async function simCommand(args: string[]): Promise<void> {
   const spec = simSpec(flags);
   const progress = progressLine('berth sim', flags.quiet === true || flags.json === true);
   const out = stringFlag(flags, 'out');
+  const explainFlag = stringFlag(flags, 'explain');
+  if (explainFlag === 'all' && out === undefined) throw new UsageError('--explain all writes explain.jsonl: give --out DIR');
+  const explanations: Explanation[] = [];
+  const explain = explainFlag === undefined ? undefined : explainFlag === 'all'
+    ? { tasks: 'all' as const }
+    : { tasks: explainFlag.split(',').map((t) => t.trim()).filter(Boolean), onExplain: (e: Explanation) => explanations.push(e) };
   let summary;
   try {
-    summary = await runSimulation(spec, { ...(out !== undefined && { out }), onProgress: progress.update, reasons: flags.reasons === true });
+    summary = await runSimulation(spec, {
+      ...(out !== undefined && { out }), onProgress: progress.update, reasons: flags.reasons === true, ...(explain && { explain }),
+    });
   } finally {
     progress.done();
   }
@@ -102,7 +114,11 @@ export async function simCommand(args: string[]): Promise<void> {
     return;
   }
   process.stdout.write(formatSummary(summary) + '\n');
-  if (out !== undefined) process.stdout.write(`\nwrote ${out}/summary.json, ${out}/placements.csv, ${out}/timeseries.csv, ${out}/samples.csv\n`);
+  if (explain && explain.tasks !== 'all') process.stdout.write('\n' + formatExplanations(explain.tasks, explanations) + '\n');
+  if (out !== undefined) {
+    process.stdout.write(`\nwrote ${out}/summary.json, ${out}/placements.csv, ${out}/timeseries.csv, ${out}/samples.csv` +
+      `${explain ? `, ${out}/explain.jsonl` : ''}\n`);
+  }
 }
 
 /** The run the flags ask for, with defaults applied. */
@@ -181,4 +197,39 @@ function listFlag(flags: Flags, name: string): string[] | undefined {
   if (v === undefined) return undefined;
   const list = (Array.isArray(v) ? v : [v]).flatMap((x: string) => x.split(',')).filter(Boolean);
   return list.length > 0 ? list : undefined;
+}
+
+/**
+ * The decisions about the asked tasks, each with its nodes: how many were rejected for each
+ * reason, and the best-scored feasible ones (explain.jsonl, with --out, has every node).
+ */
+export function formatExplanations(tasks: readonly string[], explanations: readonly Explanation[], top = 5): string {
+  const lines: string[] = [];
+  for (const name of tasks) {
+    const mine = explanations.filter((e) => e.task === name);
+    if (mine.length === 0) {
+      lines.push(`explain   ${name}: no decision was made about it (not in the workload, or never offered to the scheduler)`);
+      continue;
+    }
+    for (const e of mine) {
+      const d = e.decision;
+      const what = d.kind === 'wait' ? `waits (${d.reason})` : `${d.kind === 'place' ? 'placed on' : 'preempts on'} ${d.node}` +
+        (d.victims ? `, evicting ${d.victims.join(', ')}` : '');
+      lines.push(`explain   ${name} at ${e.time} s: ${what}`);
+      const rejected = new Map<string, number>();
+      const feasible: { node: string; total: number | undefined; scores: Readonly<Record<string, number>> }[] = [];
+      for (const n of e.nodes) {
+        if ('rejected' in n) rejected.set(n.rejected, (rejected.get(n.rejected) ?? 0) + 1);
+        else feasible.push({ node: n.node, total: n.total, scores: n.scores });
+      }
+      const byReason = [...rejected].map(([r, k]) => `${r} ${k}`).join(' · ');
+      lines.push(`          ${e.nodes.length} nodes: ${feasible.length} feasible${byReason ? ` · rejected: ${byReason}` : ''}`);
+      const ranked = feasible.filter((f) => f.total !== undefined).sort((a, b) => b.total! - a.total!).slice(0, top);
+      for (const f of ranked) {
+        const parts = Object.entries(f.scores).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(' · ');
+        lines.push(`          ${f.node.padEnd(24)} ${f.total!.toFixed(2).padStart(7)}   ${parts}`);
+      }
+    }
+  }
+  return lines.join('\n');
 }

@@ -183,7 +183,19 @@ export interface Scheduler {
    * conformance suite checks the claim: the placements are the same when every task is offered.
    */
   readonly ignoresUnfit?: boolean;
+  /**
+   * Every node's verdict for the task as things stand (for `berth sim --explain`): rejected, with
+   * the reason, or feasible, with its score from each scorer. Reads the view only, and draws
+   * nothing from ctx.random that its decisions would. Without it, the platform reports each
+   * node's feasibility alone.
+   */
+  explain?(task: PendingTask, cluster: ClusterView, ctx: DecideContext): NodeVerdict[];
 }
+
+/** One node's verdict for a task: why it was rejected, or how it scored. */
+export type NodeVerdict =
+  | { readonly node: NodeId; readonly rejected: Reason }
+  | { readonly node: NodeId; readonly scores: Readonly<Record<string, number>>; readonly total?: number };
 
 /** Options come from the command line or a sweep file; a factory validates what it reads. */
 export type SchedulerOptions = Readonly<Record<string, string | number | boolean>>;

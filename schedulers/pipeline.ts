@@ -21,12 +21,12 @@
 // cluster (hasPlacementRules), the pipeline asks the index directly instead of visiting the
 // feasible nodes; test/pipeline-index.test.ts checks that both ways agree.
 
-import { hasPlacementRules, placementAllows } from './constraints.ts';
+import { hasPlacementRules, placementAllows, rejectionByRules } from './constraints.ts';
 import { placeEach } from './per-task.ts';
 import { SCORE_EPSILON, beats } from './scores.ts';
 import { nodeId } from './contract.ts';
 import type {
-  ClusterView, DecideContext, Decision, NodeId, Objective, PendingTask, Reason, Scheduler,
+  ClusterView, DecideContext, Decision, NodeId, NodeVerdict, Objective, PendingTask, Reason, Scheduler,
 } from './contract.ts';
 
 export interface Filter {
@@ -158,6 +158,23 @@ class Pipeline implements Scheduler {
       const chosen = rest[j]!;
       rest[j] = rest[i]!;
       out.push(chosen);
+    }
+    return out;
+  }
+
+  explain(task: PendingTask, cluster: ClusterView, ctx: DecideContext): NodeVerdict[] {
+    const out: NodeVerdict[] = [];
+    for (let i = 0; i < cluster.nodeCount; i++) {
+      const node = nodeId(i);
+      let rejected = cluster.rejection(node, task) ?? rejectionByRules(task, node, cluster);
+      for (const f of this.filters) rejected ??= f.check(task, node, cluster);
+      if (rejected !== undefined) {
+        out.push({ node, rejected });
+        continue;
+      }
+      const scores: Record<string, number> = {};
+      for (const s of this.scorers) scores[s.name] = s.score(task, node, cluster, ctx);
+      out.push(this.scorers.length > 0 ? { node, scores, total: this.combined(task, node, cluster, ctx) } : { node, scores });
     }
     return out;
   }

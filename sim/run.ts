@@ -14,7 +14,7 @@ import { expandGroups } from './cluster-file.ts';
 import { InputError } from './errors.ts';
 import { formatMicros } from './units.ts';
 import { StagedFile, ensureDir, outputPath } from './outputs.ts';
-import { Simulation, type AttemptRow, type QueueDiscipline, type ReplayMode, type VictimFate } from './simulation.ts';
+import { Simulation, type AttemptRow, type Explanation, type QueueDiscipline, type ReplayMode, type VictimFate } from './simulation.ts';
 import { withPreemption } from '../schedulers/preemption.ts';
 import { formatFailureSpec, withFailures, type FailureSpec } from './failures.ts';
 import { servicesOf, withServices } from './services.ts';
@@ -67,6 +67,11 @@ export interface RunOptions {
   readonly onProgress?: (progress: Progress) => void;
   /** Ask the scheduler why tasks wait and count the reasons in the summary (slower in overload). */
   readonly reasons?: boolean;
+  /**
+   * Explain the decisions for these tasks (trace ids), or all: each goes to onExplain, and to
+   * explain.jsonl in the output folder. Changes no placement; costs a pass over the nodes each.
+   */
+  readonly explain?: { readonly tasks: 'all' | readonly string[]; readonly onExplain?: (e: Explanation) => void };
 }
 
 export async function runSimulation(spec: RunSpec, options: RunOptions = {}): Promise<Summary> {
@@ -82,10 +87,20 @@ export async function runSimulation(spec: RunSpec, options: RunOptions = {}): Pr
   }
   if (spec.failures !== undefined) source = withFailures(source, machines.nodes, spec.failures, spec.seed);
   const workload = { ...opened, source };
-  const outputs = options.out === undefined ? undefined : await openOutputs(options.out);
+  const outputs = options.out === undefined ? undefined : await openOutputs(options.out, options.explain !== undefined);
+  const explain = options.explain;
   const sim = new Simulation(machines.nodes, {
     scheduler, seed: spec.seed, queue: spec.queue, replay: spec.replay ?? 'reschedule', reasons: options.reasons ?? false,
     ...(spec.preempt !== undefined && { victims: spec.preempt }),
+    ...(explain && {
+      explain: {
+        tasks: explain.tasks === 'all' ? 'all' : new Set(explain.tasks),
+        onExplain: (e: Explanation) => {
+          explain.onExplain?.(e);
+          outputs?.explain?.write(JSON.stringify(e) + '\n');
+        },
+      },
+    }),
     ...(outputs && { onAttemptEnd: (row: AttemptRow) => outputs.placements.write(placementLine(row)) }),
   });
   const wall = () => (performance.now() - started) / 1000;
@@ -99,6 +114,7 @@ export async function runSimulation(spec: RunSpec, options: RunOptions = {}): Pr
       if (last) sim.runBefore(timeOf(last));
       options.onProgress?.({ tasksRead: read, tasksTotal: workload.total, simulatedSeconds: sim.now / 1e6, events: sim.events, wallSeconds: wall() });
       await outputs?.placements.drain();
+      await outputs?.explain?.drain();
     }
     sim.run();
     const record = runRecord(spec, scheduler.name, machines, workload);
@@ -218,6 +234,7 @@ export function commandFor(spec: RunSpec): string {
 }
 
 interface Outputs {
+  readonly explain?: StagedFile;
   readonly summary: StagedFile;
   readonly placements: StagedFile;
   readonly timeseries: StagedFile;
@@ -225,14 +242,16 @@ interface Outputs {
   readonly all: readonly StagedFile[];
 }
 
-async function openOutputs(dir: string): Promise<Outputs> {
+async function openOutputs(dir: string, explain: boolean): Promise<Outputs> {
   await ensureDir(dir);
   const summary = new StagedFile(outputPath(dir, 'summary.json'));
   const placements = new StagedFile(outputPath(dir, 'placements.csv'));
   const timeseries = new StagedFile(outputPath(dir, 'timeseries.csv'));
   const samples = new StagedFile(outputPath(dir, 'samples.csv'));
   placements.write('task,node,submit,start,end\n');
-  return { summary, placements, timeseries, samples, all: [placements, timeseries, samples, summary] };
+  if (!explain) return { summary, placements, timeseries, samples, all: [placements, timeseries, samples, summary] };
+  const explanations = new StagedFile(outputPath(dir, 'explain.jsonl'));
+  return { explain: explanations, summary, placements, timeseries, samples, all: [placements, timeseries, samples, explanations, summary] };
 }
 
 function placementLine(row: AttemptRow): string {

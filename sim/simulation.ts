@@ -33,9 +33,10 @@ import { stream } from './random.ts';
 import { TaskState, TaskTable } from './tasks.ts';
 import {
   REASONS, nodeId, taskId,
-  type DecideContext, type NodeId, type PendingTask, type Reason, type RunningTask, type Scheduler, type TaskId,
+  type DecideContext, type Decision, type NodeId, type NodeVerdict, type PendingTask, type Reason, type RunningTask, type Scheduler,
+  type TaskId,
 } from '../schedulers/contract.ts';
-import { hasPlacementRules, placementAllows, rulesOf } from '../schedulers/constraints.ts';
+import { hasPlacementRules, placementAllows, rejectionByRules, rulesOf } from '../schedulers/constraints.ts';
 import { FailedRequests } from '../schedulers/per-task.ts';
 import type { NodeRecord, TaskRecord, TraceRecord } from '../traces/record.ts';
 
@@ -90,6 +91,18 @@ export interface SimulationOptions {
   readonly onAttemptEnd?: (row: AttemptRow) => void;
   /** Victims of preemption go back to the queue (default) or fail. */
   readonly victims?: VictimFate;
+  /** Explains the decisions for these tasks (by trace id), or all: every node's verdict. */
+  readonly explain?: { readonly tasks: 'all' | ReadonlySet<string>; readonly onExplain: (e: Explanation) => void };
+}
+
+/** A decision for a task, and every node's verdict when it was made (explain.jsonl). */
+export interface Explanation {
+  /** Seconds. */
+  readonly time: number;
+  readonly task: string;
+  readonly decision: { readonly kind: Decision['kind']; readonly node?: string; readonly reason?: Reason; readonly victims?: readonly string[] };
+  readonly nodes: readonly ({ readonly node: string; readonly rejected: Reason } |
+    { readonly node: string; readonly scores: Readonly<Record<string, number>>; readonly total?: number })[];
 }
 
 /** A simulated service's replicas: how many should run, how many did. */
@@ -177,6 +190,8 @@ export class Simulation {
   private readonly countReasons: boolean;
   private readonly onAttemptEnd: ((row: AttemptRow) => void) | undefined;
   private readonly victimFate: VictimFate;
+  private readonly explainer: SimulationOptions['explain'];
+  private readonly explainCtx: DecideContext;
   /** Set while a round consumes decisions: tasks evicted then wait in `deferred` till it ends. */
   private inRound = false;
   private readonly deferred: PendingTask[] = [];
@@ -213,6 +228,7 @@ export class Simulation {
     this.traceMode = options.replay === 'trace';
     this.onAttemptEnd = options.onAttemptEnd;
     this.victimFate = options.victims ?? 'requeue';
+    this.explainer = options.explain;
     // Room for the live tasks of a large cell from the start: each growth rebuilds the heap.
     this.engine = new Engine((cls, payload) => this.dispatch(cls as EventClassValue, payload), 1 << 16);
     this.pending = new PendingQueue((task) => this.tasks.ordinal[task.id]!);
@@ -223,7 +239,11 @@ export class Simulation {
     this.countReasons = options.reasons ?? false;
     // A strict queue asks for waits too: the round must stop at the first one, before the
     // scheduler looks at (and perhaps moves a cursor for) the tasks behind it.
-    this.ctx = { get now() { return engine.now; }, random, reasons: this.countReasons || this.strict };
+    // Explaining asks for waits too: a task that waits is explained as well.
+    this.ctx = { get now() { return engine.now; }, random, reasons: this.countReasons || this.strict || this.explainer !== undefined };
+    // Explanations draw from a stream of their own: explaining moves no placement.
+    const explainRandom = stream(options.seed, 'explain');
+    this.explainCtx = { get now() { return engine.now; }, random: explainRandom, reasons: true };
     this.parking = options.scheduler.ignoresUnfit === true && !this.ctx.reasons && !this.traceMode;
   }
 
@@ -654,7 +674,10 @@ export class Simulation {
   /** Commits the scheduler's decisions for the queue; returns how many tasks started. */
   private consume(queue: readonly PendingTask[]): number {
     let placed = 0;
+    const byId = this.explainer ? new Map(queue.map((task) => [task.id as number, task])) : undefined;
     for (const d of this.scheduler.decide(queue, this.cluster, this.ctx)) {
+      const explained = byId?.get(d.task);
+      if (explained !== undefined) this.explain(explained, d);
       // Strict FIFO places a prefix of the queue: it stops at the first task not placed.
       if (this.strict && (d.kind !== 'place' || d.task !== queue[placed]?.id)) {
         if (d.kind === 'wait' && this.countReasons) this.waitReasons[d.reason]++;
@@ -679,6 +702,24 @@ export class Simulation {
       }
     }
     return placed;
+  }
+
+  /** Reports every node's verdict for a decision about to be committed, if it is asked for. */
+  private explain(task: PendingTask, d: Decision): void {
+    const e = this.explainer!;
+    if (e.tasks !== 'all' && !e.tasks.has(task.name)) return;
+    const c = this.cluster;
+    const verdicts: NodeVerdict[] = this.scheduler.explain?.(task, c, this.explainCtx) ?? feasibility(task, c);
+    e.onExplain({
+      time: this.engine.now / 1e6,
+      task: task.name,
+      decision: {
+        kind: d.kind,
+        ...(d.kind !== 'wait' ? { node: c.nodeName(d.node) } : { reason: d.reason }),
+        ...(d.kind === 'preempt' && { victims: d.victims.map((v) => this.tasks.record(v).id) }),
+      },
+      nodes: verdicts.map((v) => ('rejected' in v ? { node: c.nodeName(v.node), rejected: v.rejected } : { ...v, node: c.nodeName(v.node) })),
+    });
   }
 
   /** Drops the placed tasks from the queues, and parks the tasks no node has room for. */
@@ -849,4 +890,15 @@ function owner(record: TaskRecord): { job?: string; user?: string; group?: strin
     ...(record.group !== undefined && { group: record.group }),
     ...(record.groupSize !== undefined && { groupSize: record.groupSize }),
   };
+}
+
+/** Each node's verdict by room and placement rules, for a scheduler that does not explain itself. */
+function feasibility(task: PendingTask, cluster: Cluster): NodeVerdict[] {
+  const out: NodeVerdict[] = [];
+  for (let i = 0; i < cluster.nodeCount; i++) {
+    const node = nodeId(i);
+    const rejected = cluster.rejection(node, task) ?? rejectionByRules(task, node, cluster);
+    out.push(rejected === undefined ? { node, scores: {} } : { node, rejected });
+  }
+  return out;
 }
