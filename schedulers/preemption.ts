@@ -155,7 +155,11 @@ function* preempting(inner: Scheduler, pending: readonly PendingTask[], cluster:
   const hopeless: { priority: number; failed: FailedRequests }[] = [];
   const covered = (task: PendingTask) => hopeless.some((h) => h.priority >= task.priority && h.failed.covers(task));
   // The inner policy says which tasks it leaves waiting (asking for reasons changes no placement).
+  // A policy may say "wait" for a task and place it later in the round (DRF retries a user once
+  // others have gone); a task that started by preemption is left out of what follows.
+  const started = new Set<TaskId>();
   for (const d of inner.decide(pending, cluster, { now: ctx.now, random: ctx.random, reasons: true })) {
+    if (started.has(d.task)) continue;
     if (d.kind !== 'wait') {
       yield d;
       continue;
@@ -164,6 +168,7 @@ function* preempting(inner: Scheduler, pending: readonly PendingTask[], cluster:
     const plain = task !== undefined && !hasPlacementRules(task, cluster);
     const p = task === undefined || (plain && covered(task)) ? undefined : preemptionFor(task, cluster);
     if (p !== undefined) {
+      started.add(d.task);
       yield { kind: 'preempt', task: d.task, node: p.node, victims: p.victims };
       continue;
     }

@@ -12,6 +12,7 @@ import { PROJECT } from './peer-support.ts';
 import { productionCell, productionWorkload } from '../traces/synthetic/production.ts';
 import { expandGroups } from '../sim/cluster-file.ts';
 import { nodes, task } from './helpers.ts';
+import type { TaskRecord } from '../traces/record.ts';
 
 // 4-core nodes: one down (it fails at 0 s), one too small, one in zone b, one tainted, two that fit.
 const cell = nodes([
@@ -22,7 +23,7 @@ const cell = nodes([
   { name: 'fits', count: 2, cpu: 4, memory: 16, labels: { zone: 'a' } },
 ]);
 
-async function explained(scheduler: string, records = [{ ...task('t', 0, 10, 2, 1), constraints: [{ label: 'zone', op: '==' as const, value: 'a' }] }]) {
+async function explained(scheduler: string, records: readonly TaskRecord[] = [{ ...task('t', 0, 10, 2, 1), constraints: [{ label: 'zone', op: '==', value: 'a' }] }]) {
   const out: Explanation[] = [];
   const sim = new Simulation(cell, { scheduler: await createScheduler(scheduler), seed: 1, explain: { tasks: 'all', onExplain: (e) => out.push(e) } });
   sim.push({ kind: 'node', time: 0, node: 'down', change: 'fail' });
