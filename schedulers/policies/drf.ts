@@ -42,12 +42,13 @@ export function dominantShare(used: Readonly<Record<Resource, number>>, capacity
 type Usage = Record<Resource, number>;
 interface Held { readonly group: string; readonly cpu: number; readonly memory: number; readonly gpu: number }
 
-/** A group in a round: its share, and its pending tasks (indices into the queue) in order. */
+/** A group in a round: its share, and its pending tasks in queue order, with their places in the queue. */
 interface Contender {
   readonly name: string;
   readonly used: Usage;
   share: number;
-  readonly tasks: number[];
+  readonly tasks: PendingTask[];
+  readonly places: number[];
   next: number;
 }
 
@@ -82,7 +83,7 @@ class Contenders {
   }
 
   private less(a: Contender, b: Contender): boolean {
-    return a.share < b.share || (a.share === b.share && a.tasks[a.next]! < b.tasks[b.next]!);
+    return a.share < b.share || (a.share === b.share && a.places[a.next]! < b.places[b.next]!);
   }
 
   private up(i: number): void {
@@ -137,8 +138,9 @@ class Drf implements Scheduler {
     pending.forEach((task, i) => {
       const name = groupOf(task, this.by);
       let c = byName.get(name);
-      if (c === undefined) byName.set(name, c = { name, used: { cpu: 0, memory: 0, gpu: 0 }, share: 0, tasks: [], next: 0 });
-      c.tasks.push(i);
+      if (c === undefined) byName.set(name, c = { name, used: { cpu: 0, memory: 0, gpu: 0 }, share: 0, tasks: [], places: [], next: 0 });
+      c.tasks.push(task);
+      c.places.push(i);
     });
     // One group alone takes its tasks in queue order whatever its share: no need to know it.
     const contended = byName.size > 1;
@@ -157,7 +159,8 @@ class Drf implements Scheduler {
     // A request without placement rules covering one that found no node in this round finds none either.
     const failed = new FailedRequests();
     for (let c = queue.peek(); c !== undefined; c = queue.peek()) {
-      const task = pending[c.tasks[c.next]!]!;
+      // The tasks themselves, not their places: a platform may requeue tasks it evicts mid-round.
+      const task = c.tasks[c.next]!;
       const plain = !hasPlacementRules(task, cluster);
       const node: NodeId | undefined = plain && failed.covers(task) ? undefined : firstAllowed(task, cluster);
       if (node !== undefined) {
