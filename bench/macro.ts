@@ -89,8 +89,12 @@ function timedRun(program: string, args: readonly string[]): { stdout: string; t
   };
 }
 
+/** Options a policy needs on this workload, which has no run-time estimates. */
+const NEEDS: Readonly<Record<string, readonly string[]>> = { 'easy-backfill': ['--scheduler-option', 'missingEstimate=600'] };
+
 function berthSim(cluster: string, trace: string, scheduler: string, out?: string): [Summary, Timing] {
-  const args = [join(PROJECT, 'bin', 'berth.js'), 'sim', '--cluster', cluster, '--trace', trace, '--scheduler', scheduler, '--json', '--quiet'];
+  const args = [join(PROJECT, 'bin', 'berth.js'), 'sim', '--cluster', cluster, '--trace', trace, '--scheduler', scheduler, ...(NEEDS[scheduler] ?? []),
+    '--json', '--quiet'];
   if (out) args.push('--out', out);
   const { stdout, timing } = timedRun(process.execPath, args);
   return [JSON.parse(stdout) as Summary, timing];

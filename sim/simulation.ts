@@ -726,9 +726,12 @@ export class Simulation {
   private afterRound(placed: number, wholeQueue: boolean): void {
     const notPending = (task: PendingTask) => this.tasks.state[task.id] !== TaskState.Pending;
     if (this.deferred.length > 0) {
-      // Victims of preemption: placed tasks leave first (a victim's slot may be one of theirs
-      // no longer), then the victims join the queue, and another round offers them room.
-      this.pending.removeWhere(notPending);
+      // Victims of preemption: placed tasks leave first, and so does the entry of a victim
+      // that started earlier in this round (it is pending again), then the victims join the
+      // queue, and another round offers them room.
+      const victims = new Set(this.deferred.map((task) => task.id as number));
+      this.pending.removeWhere((task) => notPending(task) || victims.has(task.id));
+      if (this.parked.length > 0) this.parked.removeWhere((task) => notPending(task) || victims.has(task.id));
       for (const task of this.deferred) this.pending.insert(task);
       this.deferred.length = 0;
       this.requestRound();

@@ -35,9 +35,6 @@ const BACKFILLING = 'EASY backfilling keeps a task waiting, by design, where it 
 /** Cases a built-in skips by design, beyond the randomness case. */
 const SKIPS: Readonly<Record<string, Partial<Record<Case, string>>>> = {
   'easy-backfill': { 'work-conserving': BACKFILLING },
-  // A known bug, open: under the preemption wrapper drf yields placements for tasks that have
-  // started already (the platform refuses them as not pending), about one in ten preemptions.
-  drf: { preemption: 'known bug: under --preempt, drf places tasks that already started (refused as not pending)' },
 };
 // gang runs every case: the suite's workload has no gangs, so each task must be placed as first
 // fit would (test/policy-gang.test.ts checks gangs, with failing nodes).
