@@ -4,7 +4,7 @@
 // refused, naming the cells that do not match.
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -104,6 +104,7 @@ describe('berth bench-ci on a team\'s own policy module', () => {
     expect(r.err).toBe('');
     expect(r.out).toMatch(/· 1 cells \(1 run, 0 reused from /);
     expect(r.out).toMatch(/^placements differ from the baseline's in 1 of 1 cells \(digests\)$/m);
+    rmSync(work, { recursive: true, force: true });
   }, 60_000);
 });
 
