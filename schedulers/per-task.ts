@@ -54,16 +54,8 @@ export function waitReason(task: PendingTask, cluster: ClusterView, filtered = f
  */
 export class FailedRequests {
   private readonly list: Resources[] = [];
+  /** Set once a request was left out to keep the list short: then `covers` may miss it. */
   private dropped = false;
-
-  /** False once a request was left out to keep the list short: then `covers` may miss. */
-  get complete(): boolean {
-    return !this.dropped;
-  }
-
-  get size(): number {
-    return this.list.length;
-  }
 
   covers(r: Resources): boolean {
     for (const f of this.list) if (f.cpu <= r.cpu && f.memory <= r.memory && f.gpu <= r.gpu) return true;
@@ -81,7 +73,7 @@ export class FailedRequests {
     else this.dropped = true;
   }
 
-  /** Does some node have room for one of the requests now (always true when not complete)? */
+  /** Does some node have room for one of the requests now (always true once one was left out)? */
   anyFits(cluster: ClusterView): boolean {
     if (this.dropped) return true;
     for (const f of this.list) if (cluster.firstFit(f) !== undefined) return true;

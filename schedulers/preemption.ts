@@ -85,13 +85,8 @@ export function preemptionFor(task: PendingTask, cluster: ClusterView): Preempti
     const node = nodeId(i);
     if (cluster.status(node) !== 'up' || cluster.fits(node, task)) continue; // room without eviction: not a preemption
     if (cluster.capacity(node, 'cpu') < task.cpu || cluster.capacity(node, 'memory') < task.memory || cluster.capacity(node, 'gpu') < task.gpu) continue;
-    // The room every lower-priority task would free, before looking at which ones.
-    const entry = nodeTasks(cluster, node);
-    const k = lowerCount(entry, task.priority);
-    if (k === 0 || cluster.free(node, 'cpu') + entry.cpu[k]! < task.cpu || cluster.free(node, 'memory') + entry.memory[k]! < task.memory ||
-        cluster.free(node, 'gpu') + entry.gpu[k]! < task.gpu) continue;
-    if (!placementAllows(task, node, cluster)) continue;
-    const victims = victimsOn(task, node, cluster);
+    // Rules last: the room check before them costs a binary search.
+    const victims = victimsOn(task, node, cluster, () => placementAllows(task, node, cluster));
     if (victims === undefined || victims.length === 0) continue;
     const top = victims[victims.length - 1]!.priority;
     let sum = 0;
@@ -109,14 +104,16 @@ export function preemptionFor(task: PendingTask, cluster: ClusterView): Preempti
 
 /**
  * The fewest, least important tasks on the node whose eviction makes room for the task, lowest
- * priority first; undefined when evicting every lower-priority task would not be enough.
+ * priority first; undefined when evicting every lower-priority task would not be enough, or
+ * when `allowed` (asked only then) says the task may not run there.
  */
-export function victimsOn(task: PendingTask, node: NodeId, cluster: ClusterView): RunningTask[] | undefined {
+export function victimsOn(task: PendingTask, node: NodeId, cluster: ClusterView, allowed: () => boolean = () => true): RunningTask[] | undefined {
+  // The room every lower-priority task would free, before looking at which ones.
   const entry = nodeTasks(cluster, node);
   const k = lowerCount(entry, task.priority);
   let cpu = cluster.free(node, 'cpu') + entry.cpu[k]!, memory = cluster.free(node, 'memory') + entry.memory[k]!;
   let gpu = cluster.free(node, 'gpu') + entry.gpu[k]!;
-  if (cpu < task.cpu || memory < task.memory || gpu < task.gpu) return undefined;
+  if (k === 0 || cpu < task.cpu || memory < task.memory || gpu < task.gpu || !allowed()) return undefined;
   // Most important first: higher priority, then the earlier start, then the lower id.
   const lower = entry.tasks.slice(0, k).sort((a, b) => b.priority - a.priority || a.start - b.start || a.id - b.id);
   const victims: RunningTask[] = [];

@@ -629,7 +629,7 @@ export class Simulation {
       const tail = b.full && end > b.since ? end - b.since : 0;
       return {
         name, desired: b.desired, running: b.running,
-        lowest: b.full ? Math.min(b.lowest, tail > 0 ? b.running : b.lowest) : b.running,
+        lowest: !b.full ? b.running : tail > 0 ? Math.min(b.lowest, b.running) : b.lowest,
         missingSeconds: (b.missing + (b.desired - b.running) * tail) / 1e6,
         restarts: b.restarts,
       };

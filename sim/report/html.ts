@@ -6,8 +6,9 @@ import { renderSvg } from './render.ts';
 import { comparisonTable, type ComparisonResults, type Row } from './results.ts';
 import { best, conclusion, differenceText, estimateText, measureTitle, num } from './text.ts';
 
-const escape = (text: string): string =>
+export const escapeHtml = (text: string): string =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escape = escapeHtml;
 
 /** Renders every chart and builds the page. */
 export async function buildReport(results: ComparisonResults): Promise<string> {
@@ -39,18 +40,7 @@ export function reportHtml(results: ComparisonResults, charts: readonly Chart[],
   const rows = CONCLUDE.map((key) => table.find((r) => r.measure.key === key)).filter((r): r is Row => r !== undefined);
   const seeds = results.seeds.length;
   const title = `berth compare: ${results.policies.join(' · ')}`;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escape(title)}</title>
-<style>${CSS}</style>
-</head>
-<body>
-<main>
-<h1>${escape(title)}</h1>
-<p class="lede">${results.policies.length} scheduling policies on the same inputs, ${seeds} seed${seeds === 1 ? '' : 's'} each
+  return htmlPage(title, CSS, `<p class="lede">${results.policies.length} scheduling policies on the same inputs, ${seeds} seed${seeds === 1 ? '' : 's'} each
 (${results.runs.length} runs). Cluster: ${escape(cluster)}. Workload: ${escape(workload)}.
 Queue ${escape(results.inputs.queue)}. The first policy, <b>${escape(results.policies[0] ?? '')}</b>, is the baseline.</p>
 
@@ -113,11 +103,7 @@ ${results.runs.map((r) => `<tr><td>${escape(r.policy)}</td><td>${r.seed}</td><td
 <dt>bounded slowdown</dt><dd>(completion − submit) / max(run time, 10 s), at least 1, averaged over completed tasks.</dd>
 <dt>utilization</dt><dd>allocated over capacity of up nodes, time-weighted from the first arrival to the last.</dd>
 </dl>
-</section>
-</main>
-</body>
-</html>
-`;
+</section>`);
 }
 
 function summaryTable(results: ComparisonResults, table: readonly Row[]): string {
@@ -141,7 +127,8 @@ ${body}
 <b>bold</b> when the interval excludes 0. The best mean on each measure is shaded (none when all tie).</p>`;
 }
 
-const CSS = `
+/** The style both reports share (the comparison's and the sweep's): page, headings, tables. */
+const BASE_CSS = `
 :root { color-scheme: light; }
 body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1d1d1f; background: #fafafa; }
 main { max-width: 1100px; margin: 0 auto; padding: 24px 28px 64px; background: #fff; }
@@ -149,11 +136,14 @@ h1 { font-size: 26px; margin: 8px 0 4px; }
 h2 { font-size: 19px; margin: 32px 0 8px; border-bottom: 1px solid #e5e5e5; padding-bottom: 4px; }
 .lede { color: #333; max-width: 900px; }
 .note { color: #555; font-size: 13px; }
-ul { padding-left: 20px; } li { margin: 4px 0; }
 table { border-collapse: collapse; font-size: 13.5px; font-variant-numeric: tabular-nums; }
 th, td { padding: 4px 10px; border-bottom: 1px solid #eee; text-align: right; white-space: nowrap; }
 th[scope=row], thead th:first-child { text-align: left; }
 thead th { border-bottom: 2px solid #ccc; }
+`;
+
+const CSS = `
+ul { padding-left: 20px; } li { margin: 4px 0; }
 td.best { background: #eaf4ea; }
 td.delta { color: #666; } td.delta.sig { color: #111; font-weight: 600; }
 .grid { display: flex; flex-wrap: wrap; gap: 8px 20px; }
@@ -163,3 +153,23 @@ pre { background: #f3f3f3; padding: 10px 12px; overflow-x: auto; font-size: 13px
 table.runs td { text-align: left; font-size: 12px; }
 dt { font-weight: 600; margin-top: 6px; } dd { margin-left: 18px; color: #333; }
 `;
+
+/** A self-contained page: the shared style plus the page's own, the title as its heading, then the body. */
+export function htmlPage(title: string, css: string, body: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>${BASE_CSS}${css}</style>
+</head>
+<body>
+<main>
+<h1>${escapeHtml(title)}</h1>
+${body}
+</main>
+</body>
+</html>
+`;
+}

@@ -4,6 +4,7 @@
 // self-contained page: inline CSS, charts as inline SVG (the comparison's renderer), no script.
 
 import { PALETTE, type VegaLiteSpec } from '../report/charts.ts';
+import { escapeHtml, htmlPage } from '../report/html.ts';
 import { renderSvg } from '../report/render.ts';
 import { estimate } from '../report/stats.ts';
 import { estimateText } from '../report/text.ts';
@@ -100,7 +101,7 @@ export async function buildSweepReport(results: SweepResults): Promise<string> {
   return sweepHtml(results, svgs);
 }
 
-const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escape = escapeHtml;
 
 export function sweepHtml(results: SweepResults, svgs: readonly string[]): string {
   const s = results.sweep;
@@ -119,18 +120,7 @@ ${svgs[i] ? `<figure>${svgs[i]}</figure>` : '<p class="note">No cell has this me
 <details><summary>Means over seeds</summary>${table}</details>
 </section>`;
   }).join('\n');
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escape(title)}</title>
-<style>${CSS}</style>
-</head>
-<body>
-<main>
-<h1>${escape(title)}</h1>
-<p class="lede">${s.cells} cells: ${dims.join(' × ')} (a trace has no offered load: one cell per scheduler and seed).
+  return htmlPage(title, CSS, `<p class="lede">${s.cells} cells: ${dims.join(' × ')} (a trace has no offered load: one cell per scheduler and seed).
 Clusters: ${escape(d.clusters.join(', '))}. Workloads: ${escape(d.workloads.join(', '))}.${d.loads.length > 0 ? ` Loads: ${d.loads.join(', ')}.` : ''}
 Schedulers: ${escape(d.schedulers.join(', '))}. Seeds: ${d.seeds.length <= 8 ? d.seeds.join(', ') : `${d.seeds[0]}…${d.seeds[d.seeds.length - 1]}`}.</p>
 ${sections}
@@ -143,11 +133,7 @@ ${sections}
 ${results.cells.map((r) => `<tr><td>${r.index}</td><td>${escape(r.cluster)}</td><td>${escape(r.workload)}</td><td>${loadText(r.load)}</td><td>${escape(r.scheduler)}</td><td>${r.seed}</td><td><code>${escape(r.digest.slice(0, 19))}…</code></td><td><code>${escape(r.run.command)}</code></td></tr>`).join('\n')}
 </tbody></table>
 </details>
-</section>
-</main>
-</body>
-</html>
-`;
+</section>`);
 }
 
 function meansTable(results: SweepResults, metric: string): string {
@@ -171,17 +157,8 @@ ${rows.join('\n')}
 </tbody></table>`;
 }
 
+/** The sweep page's own style, beside the reports' shared one. */
 const CSS = `
-body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1d1d1f; background: #fafafa; }
-main { max-width: 1200px; margin: 0 auto; padding: 24px 28px 64px; background: #fff; }
-h1 { font-size: 26px; margin: 8px 0 4px; }
-h2 { font-size: 19px; margin: 32px 0 8px; border-bottom: 1px solid #e5e5e5; padding-bottom: 4px; }
-.lede { color: #333; max-width: 950px; }
-.note { color: #555; font-size: 13px; }
-table { border-collapse: collapse; font-size: 13px; font-variant-numeric: tabular-nums; }
-th, td { padding: 3px 9px; border-bottom: 1px solid #eee; text-align: right; white-space: nowrap; }
-th[scope=row] { text-align: left; font-weight: 500; }
-thead th { border-bottom: 2px solid #ccc; }
 figure { margin: 12px 0; overflow-x: auto; }
 figure svg { max-width: 100%; height: auto; }
 table.cells td { text-align: left; font-size: 12px; }
