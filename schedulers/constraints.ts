@@ -91,15 +91,3 @@ export function clusterTaints(cluster: ClusterView): TaintSummary {
   return summary;
 }
 
-const NO_RULES = Object.freeze({});
-
-/** A record's placement rules beyond constraints, as a PendingTask carries them ({} when none). */
-export function rulesOf(task: RuleBearer): Pick<RuleBearer, 'tolerations' | 'affinity' | 'antiAffinity' | 'spread'> {
-  if (task.tolerations === undefined && task.affinity === undefined && task.antiAffinity === undefined && task.spread === undefined) return NO_RULES;
-  return {
-    ...(task.tolerations && { tolerations: task.tolerations }),
-    ...(task.affinity && { affinity: task.affinity }),
-    ...(task.antiAffinity && { antiAffinity: task.antiAffinity }),
-    ...(task.spread && { spread: task.spread }),
-  };
-}

@@ -40,6 +40,16 @@ export function hasHardRelations(task: Related): boolean {
     (task.spread !== undefined && task.spread.some((s) => s.hard));
 }
 
+/**
+ * Can a task's start let this task run where it could not before? Only a required affinity
+ * (the task it names starts) or a hard spread (a least loaded domain fills up) can; constraints,
+ * taints and anti-affinity only reject more nodes as tasks start.
+ */
+export function waitsOnStarts(task: Related): boolean {
+  return (task.affinity !== undefined && task.affinity.some((r) => r.required)) ||
+    (task.spread !== undefined && task.spread.some((s) => s.hard));
+}
+
 /** Do the task's required affinity, anti-affinity and hard spread rules let it run on the node? */
 export function relationsAllow(task: Related, node: NodeId, cluster: ClusterView): boolean {
   if (task.affinity !== undefined) {

@@ -36,7 +36,8 @@ import {
   type DecideContext, type Decision, type NodeId, type NodeVerdict, type PendingTask, type Reason, type RunningTask, type Scheduler,
   type TaskId,
 } from '../schedulers/contract.ts';
-import { hasPlacementRules, placementAllows, rejectionByRules, rulesOf } from '../schedulers/constraints.ts';
+import { hasPlacementRules, placementAllows, rejectionByRules } from '../schedulers/constraints.ts';
+import { waitsOnStarts } from '../schedulers/relations.ts';
 import { FailedRequests } from '../schedulers/per-task.ts';
 import type { NodeRecord, TaskRecord, TraceRecord } from '../traces/record.ts';
 
@@ -736,8 +737,18 @@ export class Simulation {
       this.deferred.length = 0;
       this.requestRound();
     }
+    // A start can open a node to a task whose required affinity names it, or whose hard spread
+    // waits for another domain to fill: offer the queue again at this instant when such a task
+    // is still waiting (rounds end, as each one that asks again has started a task).
+    let again = false;
+    const leaves = (task: PendingTask): boolean => {
+      if (notPending(task)) return true;
+      if (placed > 0 && !again && waitsOnStarts(task)) again = true;
+      return false;
+    };
     if (!this.parking) {
-      if (placed > 0) this.pending.removeWhere(notPending);
+      if (placed > 0) this.pending.removeWhere(leaves);
+      if (again) this.requestRound();
       return;
     }
     const noRoom = new FailedRequests();
@@ -763,12 +774,13 @@ export class Simulation {
       for (const task of unparked) this.pending.insert(task);
     }
     this.pending.removeWhere((task) => {
-      if (notPending(task)) return true;
+      if (leaves(task)) return true;
       if (hasPlacementRules(task, this.cluster) || !fitsNowhere(task)) return false;
       this.parked.insert(task);
       this.parkedFrontier.add(task);
       return true;
     });
+    if (again) this.requestRound();
   }
 
   /** Commits a placement if it is valid; returns whether it was. */
@@ -850,18 +862,23 @@ export class Simulation {
     this.lastEnd = now;
   }
 
+  // Built field by field (no spreads): made for every task that enters the queue.
   private pendingTask(slot: number): PendingTask {
     const t = this.tasks;
     const record: TaskRecord = t.record(slot);
-    return {
+    const task: Mutable<PendingTask> = {
       id: taskId(slot), name: record.id, cpu: t.cpu[slot]!, memory: t.memory[slot]!, gpu: t.gpu[slot]!,
       priority: t.priority[slot]!, submit: t.submit[slot]!,
-      ...(record.constraints && { constraints: record.constraints }),
-      ...rulesOf(record),
-      ...(record.estimate !== undefined && { estimate: record.estimate }),
-      ...(record.schedulingClass !== undefined && { schedulingClass: record.schedulingClass }),
-      ...owner(record),
     };
+    if (record.constraints !== undefined) task.constraints = record.constraints;
+    if (record.tolerations !== undefined) task.tolerations = record.tolerations;
+    if (record.affinity !== undefined) task.affinity = record.affinity;
+    if (record.antiAffinity !== undefined) task.antiAffinity = record.antiAffinity;
+    if (record.spread !== undefined) task.spread = record.spread;
+    if (record.estimate !== undefined) task.estimate = record.estimate;
+    if (record.schedulingClass !== undefined) task.schedulingClass = record.schedulingClass;
+    copyOwner(record, task);
+    return task;
   }
 
   /** What running() tells of a running task, made once per attempt when first asked. */
@@ -875,24 +892,25 @@ export class Simulation {
   private describe(slot: number): RunningTask {
     const t = this.tasks;
     const record = t.record(slot);
-    return {
+    const task: Mutable<RunningTask> = {
       id: taskId(slot), name: record.id, cpu: t.cpu[slot]!, memory: t.memory[slot]!, gpu: t.gpu[slot]!,
       priority: t.priority[slot]!, node: nodeId(t.node[slot]!), start: t.start[slot]!,
-      ...owner(record),
-      ...(record.estimate !== undefined && { estimate: record.estimate }),
     };
+    copyOwner(record, task);
+    if (record.estimate !== undefined) task.estimate = record.estimate;
+    return task;
   }
 }
 
-/** The job, user and group fields of a record that has them. */
-function owner(record: TaskRecord): { job?: string; user?: string; group?: string; groupSize?: number } {
-  if (record.job === undefined && record.user === undefined) return {};
-  return {
-    ...(record.job !== undefined && { job: record.job }),
-    ...(record.user !== undefined && { user: record.user }),
-    ...(record.group !== undefined && { group: record.group }),
-    ...(record.groupSize !== undefined && { groupSize: record.groupSize }),
-  };
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Copies the job, user, group and group size a record has (none unless it names a job or user). */
+function copyOwner(record: TaskRecord, to: { job?: string; user?: string; group?: string; groupSize?: number }): void {
+  if (record.job === undefined && record.user === undefined) return;
+  if (record.job !== undefined) to.job = record.job;
+  if (record.user !== undefined) to.user = record.user;
+  if (record.group !== undefined) to.group = record.group;
+  if (record.groupSize !== undefined) to.groupSize = record.groupSize;
 }
 
 /** Each node's verdict by room and placement rules, for a scheduler that does not explain itself. */

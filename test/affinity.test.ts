@@ -67,19 +67,33 @@ describe('rules between tasks, under every built-in policy', () => {
 });
 
 describe('required affinity', () => {
-  // A start triggers no round of its own: the cache, ahead of web in the queue, is offered again
-  // in the next round (here the submit at 40 s), not at once (see the README's limits).
-  it('waits while no task it names runs, and starts next to it in a later round', async () => {
+  // A round that starts a task is followed, at the same instant, by another when a task with a
+  // required affinity still waits: the cache, ahead of web in the queue, starts when web does.
+  it('waits while no task it names runs, and starts next to it at the instant it starts', async () => {
+    for (const webSubmit of [30, 0]) {
+      const records = [
+        of('cache', task('cache-0', 0, 100, 1, 1), { affinity: [rule('web', 'node')] }),
+        of('web', task('web-0', webSubmit, 100, 1, 1)),
+        task('other', 40, 10, 1, 1),
+      ];
+      const { rows, sim } = simulate(cell, records, await createScheduler('spread'), { reasons: true });
+      const cache = rows.find((r) => r.task === 'cache-0')!;
+      expect(cache.start).toBe(webSubmit * 1e6);
+      expect(cache.node).toBe(rows.find((r) => r.task === 'web-0')!.node);
+      expect(sim.waitReasons.affinity).toBeGreaterThan(0);
+    }
+  });
+
+  it('does not ask for rounds without end while a task whose affinity nobody meets waits', async () => {
     const records = [
-      of('cache', task('cache-0', 0, 100, 1, 1), { affinity: [rule('web', 'node')] }),
-      of('web', task('web-0', 30, 100, 1, 1)),
-      task('other', 40, 10, 1, 1),
+      of('cache', task('cache-0', 0, 100, 1, 1), { affinity: [rule('nobody', 'node')] }),
+      ...Array.from({ length: 5 }, (_, i) => task(`t-${i}`, 10 * i, 5, 1, 1)),
     ];
-    const { rows, sim } = simulate(cell, records, await createScheduler('spread'), { reasons: true });
-    const cache = rows.find((r) => r.task === 'cache-0')!;
-    expect(cache.start).toBe(40e6);
-    expect(cache.node).toBe(rows.find((r) => r.task === 'web-0')!.node);
-    expect(sim.waitReasons.affinity).toBeGreaterThan(0);
+    const { rows, sim } = simulate(cell, records, await createScheduler('first-fit'));
+    expect(rows.some((r) => r.task === 'cache-0')).toBe(false);
+    // Each submit's round (at 0, 10, … 40 s) starts its task and asks for one more, which starts
+    // nothing; each end's round (5, 15, … 45 s) starts nothing and asks for no other.
+    expect(sim.rounds).toBe(5 * 2 + 5);
   });
 
   it('lets the first task of a group that names its own group start anywhere, and the rest join its zone', async () => {
