@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments, parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { builtinSchedulers } from '../schedulers/registry.ts';
 import { PROJECT } from './peer-support.ts';
 
 const EXAMPLES = join(PROJECT, 'examples');
@@ -45,6 +46,17 @@ describe('examples/sweep-small.yaml', () => {
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^# sweep-small: 18 of 18 cells; sweep [0-9a-f]{16}$/m);
+  });
+});
+
+describe('examples/all-policies.yaml', () => {
+  it('is a valid sweep of every built-in policy, 3 seeds each, easy-backfill with a default estimate', () => {
+    const r = berth({}, 'sweep', 'examples/all-policies.yaml', '--list', '--out', join(dir, 'all'));
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const policies = builtinSchedulers().length;
+    expect(r.out).toMatch(new RegExp(`^# all-policies: ${policies * 3} of ${policies * 3} cells; sweep [0-9a-f]{16}$`, 'm'));
+    for (const { name } of builtinSchedulers()) expect(r.out, name).toContain(name === 'easy-backfill' ? 'easy-backfill missingEstimate=600' : name);
   });
 });
 
