@@ -63,9 +63,9 @@ export class PendingQueue {
     return a.submit !== b.submit ? a.submit < b.submit : this.ordinal(a) < this.ordinal(b);
   }
 
-  /** The tasks of this queue and another, in queue order (both keep theirs). */
-  mergedWith(other: PendingQueue): readonly PendingTask[] {
-    const a = this.items, b = other.items;
+  /** The tasks of this queue and others in queue order, in queue order (neither changes). */
+  mergedWith(b: readonly PendingTask[]): readonly PendingTask[] {
+    const a = this.items;
     if (b.length === 0) return a;
     if (a.length === 0) return b;
     const out = new Array<PendingTask>(a.length + b.length);
@@ -73,6 +73,13 @@ export class PendingQueue {
     while (i < a.length && j < b.length) out[k++] = this.before(b[j]!, a[i]!) ? b[j++]! : a[i++]!;
     while (i < a.length) out[k++] = a[i++]!;
     while (j < b.length) out[k++] = b[j++]!;
+    return out;
+  }
+
+  /** The tasks for which `keep` holds, in queue order (each is asked once). */
+  filter(keep: (task: PendingTask) => boolean): PendingTask[] {
+    const out: PendingTask[] = [];
+    for (const priority of this.levels) for (const task of this.fifos.get(priority)!) if (keep(task)) out.push(task);
     return out;
   }
 

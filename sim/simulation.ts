@@ -8,12 +8,12 @@
 // strict-fifo stops there.
 //
 // Parking (greedy queue, a scheduler that declares `ignoresUnfit`): a task without placement rules
-// that no up node has room for at the end of a round is parked. Later rounds offer only the
-// active tasks, until room is freed (a task ends, a node comes up or changes capacity) and one
-// of the parked requests fits somewhere; then the round offers the whole queue in order and
-// parks what is left. Free room only shrinks between those moments, so a parked task would
-// have found no node anyway: the placements are those of offering every task every round,
-// which is what runs when reasons are counted (the conformance suite compares the two).
+// that no up node has room for at the end of a round is parked. Rounds offer only the active
+// tasks. Room grows only on the nodes where a task ends, that come up or change capacity: before
+// a round, the parked tasks that fit on one of those nodes go back to the active queue, at their
+// place, and the round parks again what is left. Any other parked task would have found no node:
+// the placements are those of offering every task every round, which is what runs when reasons
+// are counted (the conformance suite compares the two).
 //
 // Two replay modes. `reschedule` (the default): the scheduler places every task. `trace`: each
 // task starts on the node and at the time its record says (the trace's own placement, as a
@@ -34,7 +34,7 @@ import { TaskState, TaskTable } from './tasks.ts';
 import {
   REASONS, nodeId, taskId,
   type DecideContext, type Decision, type NodeId, type NodeVerdict, type PendingTask, type Reason, type RunningTask, type Scheduler,
-  type TaskId,
+  type Resources, type TaskId,
 } from '../schedulers/contract.ts';
 import { hasPlacementRules, placementAllows, rejectionByRules } from '../schedulers/constraints.ts';
 import { waitsOnStarts } from '../schedulers/relations.ts';
@@ -181,8 +181,9 @@ export class Simulation {
   /** The smallest parked requests: while none fits anywhere, no parked task does. */
   private readonly parkedFrontier = new FailedRequests();
   private readonly parking: boolean;
-  /** Whether free room may have grown since the last round. */
-  private roomFreed = false;
+  /** Nodes whose free room may have grown since the last round (when parking), and a flag per node. */
+  private readonly grown: number[] = [];
+  private grownFlag: Uint8Array;
   private readonly dependencies = new Dependencies();
   private readonly digest = new PlacementDigest();
   private readonly scheduler: Scheduler;
@@ -234,6 +235,7 @@ export class Simulation {
     this.engine = new Engine((cls, payload) => this.dispatch(cls as EventClassValue, payload), 1 << 16);
     this.pending = new PendingQueue((task) => this.tasks.ordinal[task.id]!);
     this.parked = new PendingQueue((task) => this.tasks.ordinal[task.id]!);
+    this.grownFlag = new Uint8Array(nodes.length);
     this.cluster.describeTasksWith((task) => this.runningTask(task));
     const engine = this.engine;
     const random = stream(options.seed, `scheduler/${options.scheduler.name}`);
@@ -343,7 +345,7 @@ export class Simulation {
    * held just before `now` (the events at `now` have not applied yet).
    */
   private sample(now: number): void {
-    const { cpu, memory } = fragmentation(this.cluster, this.pending.mergedWith(this.parked));
+    const { cpu, memory } = fragmentation(this.cluster, this.pending.mergedWith(this.parked.items));
     const pending = this.pendingCount, cpuCv = this.balance.cv;
     const origin = this.metricsOrNone!.origin;
     while (this.nextSample <= now) {
@@ -502,7 +504,7 @@ export class Simulation {
   }
 
   private bringUp(node: number): void {
-    this.roomFreed = true;
+    this.roomGrew(node);
     this.cluster.setStatus(node, 'up');
     this.countCapacity(node, 1);
     this.rebalance(node);
@@ -517,7 +519,7 @@ export class Simulation {
   /** A new capacity; tasks that no longer fit are evicted, latest started first. */
   private resize(node: number, capacity: NonNullable<NodeRecord['capacity']>): void {
     const up = this.cluster.status(nodeId(node)) === 'up';
-    this.roomFreed = true;
+    this.roomGrew(node);
     if (up) this.countCapacity(node, -1);
     this.cluster.setCapacity(node, capacity.cpu, capacity.memory, capacity.gpu);
     if (up) {
@@ -655,11 +657,45 @@ export class Simulation {
     this.engine.schedule(this.engine.now, EventClass.Round, 0);
   }
 
+  /** Free room may have grown on the node: parked tasks that fit there are offered again. */
+  private roomGrew(node: number): void {
+    if (!this.parking || this.grownFlag[node] === 1) return;
+    if (node >= this.grownFlag.length) {
+      const flags = new Uint8Array(Math.max(node + 1, 2 * this.grownFlag.length));
+      flags.set(this.grownFlag);
+      this.grownFlag = flags;
+    }
+    this.grownFlag[node] = 1;
+    this.grown.push(node);
+  }
+
+  /**
+   * Before a round: the parked tasks that fit on a node whose room grew, in queue order (every
+   * other parked task still fits nowhere). They stay parked; the round offers them with the
+   * active tasks. Runs once per round over every parked task when room grew: kept tight.
+   */
+  private parkedThatMayFit(): readonly PendingTask[] {
+    const grown = this.grown;
+    if (grown.length === 0) return NONE;
+    let found: readonly PendingTask[] = NONE;
+    if (this.parked.length > 0 && this.parkedFrontier.anyFits(this.cluster)) {
+      found = grown.length <= 8 ? this.parked.filter(fitsOneOf(this.cluster, grown)) : this.parked.filter(fitsSomewhere(this.cluster));
+      if (found.length === 0) {
+        // The frontier was stale (its smallest requests have left): make it again.
+        const frontier = this.parkedFrontier;
+        frontier.clear();
+        this.parked.filter((task) => (frontier.add(task), false));
+      }
+    }
+    for (const node of grown) this.grownFlag[node] = 0;
+    grown.length = 0;
+    return found;
+  }
+
   private onRound(): void {
     this.roundQueued = false;
-    const wholeQueue = this.parked.length > 0 && this.roomFreed && this.parkedFrontier.anyFits(this.cluster);
-    this.roomFreed = false;
-    const queue = wholeQueue ? this.pending.mergedWith(this.parked) : this.pending.items;
+    const unparked = this.parkedThatMayFit();
+    const queue = unparked.length > 0 ? this.pending.mergedWith(unparked) : this.pending.items;
     if (queue.length === 0) return;
     this.rounds++;
     let placed = 0;
@@ -669,7 +705,7 @@ export class Simulation {
     } finally {
       this.inRound = false;
     }
-    this.afterRound(placed, wholeQueue);
+    this.afterRound(placed, unparked);
   }
 
   /** Commits the scheduler's decisions for the queue; returns how many tasks started. */
@@ -724,7 +760,7 @@ export class Simulation {
   }
 
   /** Drops the placed tasks from the queues, and parks the tasks no node has room for. */
-  private afterRound(placed: number, wholeQueue: boolean): void {
+  private afterRound(placed: number, unparked: readonly PendingTask[]): void {
     const notPending = (task: PendingTask) => this.tasks.state[task.id] !== TaskState.Pending;
     if (this.deferred.length > 0) {
       // Victims of preemption: placed tasks leave first, and so does the entry of a victim
@@ -751,27 +787,23 @@ export class Simulation {
       if (again) this.requestRound();
       return;
     }
-    const noRoom = new FailedRequests();
-    const fitsNowhere = (task: PendingTask): boolean => {
-      if (noRoom.covers(task)) return true;
-      if (this.cluster.firstFit(task) !== undefined) return false;
-      noRoom.add(task);
-      return true;
-    };
-    if (wholeQueue) {
-      // Every parked task was offered: those still pending and without room stay parked.
-      this.parkedFrontier.clear();
-      const unparked: PendingTask[] = [];
-      this.parked.removeWhere((task) => {
-        if (notPending(task)) return true;
-        if (fitsNowhere(task)) {
-          this.parkedFrontier.add(task);
-          return false;
-        }
-        unparked.push(task); // a rule of the policy, not room, kept it waiting
-        return true;
-      });
-      for (const task of unparked) this.pending.insert(task);
+    const fits = fitsSomewhere(this.cluster);
+    const fitsNowhere = (task: PendingTask): boolean => !fits(task);
+    if (unparked.length > 0) {
+      // The parked tasks offered: those started leave, those still without room stay parked, and
+      // those a rule of the policy kept waiting (not room) join the active tasks.
+      let gone = 0;
+      const active: PendingTask[] = [];
+      for (const task of unparked) {
+        if (notPending(task)) gone++;
+        else if (fitsNowhere(task)) this.parkedFrontier.add(task);
+        else active.push(task);
+      }
+      if (gone > 0 || active.length > 0) {
+        const moved = new Set(active);
+        this.parked.removeWhere((task) => notPending(task) || moved.has(task));
+        for (const task of active) this.pending.insert(task);
+      }
     }
     this.pending.removeWhere((task) => {
       if (leaves(task)) return true;
@@ -839,7 +871,7 @@ export class Simulation {
     const cpu = t.cpu[slot]!, memory = t.memory[slot]!, gpu = t.gpu[slot]!;
     const now = this.engine.now;
     this.cluster.remove(node, slot, cpu, memory, gpu);
-    this.roomFreed = true;
+    this.roomGrew(node);
     const m = this.metricsOrNone!;
     if (this.cluster.taskCount(nodeId(node)) === 0) {
       m.add(Channel.activeNodes, -1);
@@ -904,6 +936,8 @@ export class Simulation {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+const NONE: readonly PendingTask[] = Object.freeze([]);
+
 /** Copies the job, user, group and group size a record has (none unless it names a job or user). */
 function copyOwner(record: TaskRecord, to: { job?: string; user?: string; group?: string; groupSize?: number }): void {
   if (record.job === undefined && record.user === undefined) return;
@@ -911,6 +945,36 @@ function copyOwner(record: TaskRecord, to: { job?: string; user?: string; group?
   if (record.user !== undefined) to.user = record.user;
   if (record.group !== undefined) to.group = record.group;
   if (record.groupSize !== undefined) to.groupSize = record.groupSize;
+}
+
+/** Does a request fit on one of a few nodes (up, with room)? Their room is read once. */
+function fitsOneOf(cluster: Cluster, nodes: readonly number[]): (r: Resources) => boolean {
+  const cpu: number[] = [], memory: number[] = [], gpu: number[] = [];
+  let maxCpu = -1, maxMemory = -1, maxGpu = -1;
+  for (const n of nodes) {
+    const node = nodeId(n);
+    if (cluster.status(node) !== 'up') continue;
+    const c = cluster.free(node, 'cpu'), m = cluster.free(node, 'memory'), g = cluster.free(node, 'gpu');
+    cpu.push(c); memory.push(m); gpu.push(g);
+    maxCpu = Math.max(maxCpu, c); maxMemory = Math.max(maxMemory, m); maxGpu = Math.max(maxGpu, g);
+  }
+  const k = cpu.length;
+  return (r) => {
+    if (r.cpu > maxCpu || r.memory > maxMemory || r.gpu > maxGpu) return false;
+    for (let i = 0; i < k; i++) if (r.cpu <= cpu[i]! && r.memory <= memory[i]! && r.gpu <= gpu[i]!) return true;
+    return false;
+  };
+}
+
+/** Does a request fit on some node? Asks the index, once per request that no smaller one failed. */
+function fitsSomewhere(cluster: Cluster): (r: Resources) => boolean {
+  const noRoom = new FailedRequests();
+  return (r) => {
+    if (noRoom.covers(r)) return false;
+    if (cluster.firstFit(r) !== undefined) return true;
+    noRoom.add(r);
+    return false;
+  };
 }
 
 /** Each node's verdict by room and placement rules, for a scheduler that does not explain itself. */

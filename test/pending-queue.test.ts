@@ -39,8 +39,15 @@ describe('pending queue', () => {
     const b = new PendingQueue((task) => task.id);
     for (const x of [t(0, 5, 0), t(2, 5, 0), t(5, 1, 3)]) a.insert(x);
     for (const x of [t(1, 5, 0), t(3, 9, 7), t(4, 1, 3)]) b.insert(x);
-    expect(a.mergedWith(b).map((x) => x.id)).toEqual([3, 0, 1, 2, 4, 5]);
+    expect(a.mergedWith(b.items).map((x) => x.id)).toEqual([3, 0, 1, 2, 4, 5]);
     expect(a.items.map((x) => x.id)).toEqual([0, 2, 5]);
     expect(b.items.map((x) => x.id)).toEqual([3, 1, 4]);
+  });
+
+  it('filters in queue order, across priorities, leaving the queue as it was', () => {
+    const q = new PendingQueue((task) => task.id);
+    for (const x of [t(0, 1, 0), t(1, 5, 0), t(2, 1, 3), t(3, 9, 7), t(4, 5, 3)]) q.insert(x);
+    expect(q.filter((x) => x.id !== 2).map((x) => x.id)).toEqual([3, 1, 4, 0]);
+    expect(q.items.map((x) => x.id)).toEqual([3, 1, 4, 0, 2]);
   });
 });
