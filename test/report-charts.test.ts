@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseSamples, parseSeries } from '../sim/compare.ts';
 import { runSimulation } from '../sim/run.ts';
 import {
-  PALETTE, activeNodesChart, fragmentationChart, measureChart, pendingChart, reportCharts, utilizationChart, waitByPriorityChart, waitCdfChart,
+  PALETTE, activeNodesChart, fragmentationChart, headlineMeasures, measureChart, pendingChart, reportCharts, utilizationChart, waitByPriorityChart, waitCdfChart,
   type VegaLiteSpec,
 } from '../sim/report/charts.ts';
 import { reportHtml } from '../sim/report/html.ts';
@@ -158,6 +158,29 @@ describe('chart builders', () => {
     expect(spec.encoding.y.scale.type).toBe('log');
     expect(spec.encoding.x.scale.type).toBe('symlog');
     for (const v of spec.data.values as { longer: number }[]) expect(v.longer).toBeGreaterThan(0);
+  });
+});
+
+describe('preemptions', () => {
+  it('are a row and a chart when the runs could preempt, and neither when they could not', async () => {
+    const runs: RunResult[] = [];
+    for (const policy of ['first-fit', 'spread']) {
+      const summary = await runSimulation({
+        cluster: { preset: 'production', nodes: 20 }, workload: { preset: 'production', tasks: 3000, load: 1.3 }, scheduler: policy, seed: 1, queue: 'greedy', preempt: 'requeue',
+      });
+      runs.push({ policy, seed: 1, summary, series: [], samples: [] });
+    }
+    const preempting: ComparisonResults = { ...results, policies: ['first-fit', 'spread'], seeds: [1], runs };
+    const keys = (r: ComparisonResults) => comparisonTable(r, MEASURES).map((row) => row.measure.key);
+    expect(keys(preempting)).toEqual(expect.arrayContaining(['preemptions', 'preemptionVictims']));
+    expect(keys(results)).not.toContain('preemptions');
+    expect(headlineMeasures(results).map((m) => m.key)).not.toContain('preemptions');
+    const measure = MEASURES.find((m) => m.key === 'preemptions')!;
+    expect(headlineMeasures(preempting)).toContain(measure);
+    const spec = json(measureChart(preempting, measure));
+    expect(spec.title.text).toBe('tasks started by preemption (tasks)');
+    expect(spec.data.values.map((v: { mean: number }) => v.mean)).toEqual(runs.map((r) => r.summary.preemption.preemptions));
+    expect(runs.every((r) => r.summary.preemption.preemptions > 0)).toBe(true);
   });
 });
 

@@ -85,6 +85,9 @@ export const MEASURES: readonly Measure[] = [
   { key: 'fragmentationCpu', label: 'fragmentation, cpu', unit: '%', better: 'lower', read: (s) => pct(s.fragmentation.cpu), headline: true },
   { key: 'balanceCv', label: 'node imbalance (cpu CV)', unit: '', better: 'neither', read: (s) => s.balance.cpuCv, headline: true },
   { key: 'unscheduled', label: 'tasks never started', unit: 'tasks', better: 'lower', read: (s) => s.tasks.pending + s.tasks.blocked, headline: false },
+  // With --preempt only (null otherwise, so neither a row nor a chart).
+  { key: 'preemptions', label: 'tasks started by preemption', unit: 'tasks', better: 'neither', read: (s) => (s.run.preempt === undefined ? null : s.preemption.preemptions), headline: true },
+  { key: 'preemptionVictims', label: 'tasks evicted by preemption', unit: 'tasks', better: 'lower', read: (s) => (s.run.preempt === undefined ? null : s.preemption.victims), headline: true },
 ];
 
 export interface Cell {
