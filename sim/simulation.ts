@@ -8,12 +8,12 @@
 // strict-fifo stops there.
 //
 // Parking (greedy queue, a scheduler that declares `ignoresUnfit`): a task without placement rules
-// that no up node has room for at the end of a round is parked. Rounds offer only the active
-// tasks. Room grows only on the nodes where a task ends, that come up or change capacity: before
-// a round, the parked tasks that fit on one of those nodes go back to the active queue, at their
-// place, and the round parks again what is left. Any other parked task would have found no node:
-// the placements are those of offering every task every round, which is what runs when reasons
-// are counted (the conformance suite compares the two).
+// that no up node has room for at the end of a round is parked. Rounds offer the active tasks,
+// and of the parked ones only those that fit on a node whose room grew since the last round
+// (where a task ended, or that came up or changed capacity), in queue order; they stay parked
+// unless they start. Any other parked task would have found no node, as free room only shrinks
+// within a round: the placements are those of offering every task every round, which is what
+// runs when reasons are counted (the conformance suite compares the two).
 //
 // Two replay modes. `reschedule` (the default): the scheduler places every task. `trace`: each
 // task starts on the node and at the time its record says (the trace's own placement, as a
@@ -681,10 +681,10 @@ export class Simulation {
     if (this.parked.length > 0 && this.parkedFrontier.anyFits(this.cluster)) {
       found = grown.length <= 8 ? this.parked.filter(fitsOneOf(this.cluster, grown)) : this.parked.filter(fitsSomewhere(this.cluster));
       if (found.length === 0) {
-        // The frontier was stale (its smallest requests have left): make it again.
-        const frontier = this.parkedFrontier;
-        frontier.clear();
-        this.parked.filter((task) => (frontier.add(task), false));
+        // The frontier said some parked task fits, and none does: its smallest requests have
+        // left (or it holds too many to be exact). Make it again from the parked tasks.
+        this.parkedFrontier.clear();
+        for (const task of this.parked.items) this.parkedFrontier.add(task);
       }
     }
     for (const node of grown) this.grownFlag[node] = 0;

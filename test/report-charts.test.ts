@@ -166,7 +166,7 @@ describe('preemptions', () => {
     const runs: RunResult[] = [];
     for (const policy of ['first-fit', 'spread']) {
       const summary = await runSimulation({
-        cluster: { preset: 'production', nodes: 20 }, workload: { preset: 'production', tasks: 3000, load: 1.3 }, scheduler: policy, seed: 1, queue: 'greedy', preempt: 'requeue',
+        cluster: { preset: 'production', nodes: 20 }, workload: { preset: 'production', tasks: 800, load: 1.3 }, scheduler: policy, seed: 1, queue: 'greedy', preempt: 'requeue',
       });
       runs.push({ policy, seed: 1, summary, series: [], samples: [] });
     }
