@@ -9,7 +9,7 @@
 // Soft rules (PreferNoSchedule taints, preferred affinity, soft spread) never reject a node:
 // only the k8s-* policies score them; every other policy ignores them.
 
-import type { ClusterView, NodeId, PendingTask, Reason, Taint, Toleration } from './contract.ts';
+import type { ClusterView, NodeId, PendingTask, Reason, Resources, Taint, Toleration } from './contract.ts';
 import { satisfiesAll } from './labels.ts';
 import { hasHardRelations, relationsAllow } from './relations.ts';
 
@@ -50,6 +50,11 @@ export function rejectionByRules(task: RuleBearer, node: NodeId, cluster: Cluste
 /** The predicate: may the node take the task by its rules (room aside)? */
 export function placementAllows(task: RuleBearer, node: NodeId, cluster: ClusterView): boolean {
   return rejectionByRules(task, node, cluster) === undefined;
+}
+
+/** Why the node cannot take the task now: its room (or status), then the task's placement rules; undefined when it can. */
+export function rejectionOf(task: RuleBearer & Resources, node: NodeId, cluster: ClusterView): Reason | undefined {
+  return cluster.rejection(node, task) ?? rejectionByRules(task, node, cluster);
 }
 
 /**

@@ -21,7 +21,7 @@
 // cluster (hasPlacementRules), the pipeline asks the index directly instead of visiting the
 // feasible nodes; test/pipeline-index.test.ts checks that both ways agree.
 
-import { hasPlacementRules, placementAllows, rejectionByRules } from './constraints.ts';
+import { hasPlacementRules, placementAllows, rejectionOf } from './constraints.ts';
 import { placeEach } from './per-task.ts';
 import { SCORE_EPSILON, beats } from './scores.ts';
 import { nodeId } from './contract.ts';
@@ -166,7 +166,7 @@ class Pipeline implements Scheduler {
     const out: NodeVerdict[] = [];
     for (let i = 0; i < cluster.nodeCount; i++) {
       const node = nodeId(i);
-      let rejected = cluster.rejection(node, task) ?? rejectionByRules(task, node, cluster);
+      let rejected = rejectionOf(task, node, cluster);
       for (const f of this.filters) rejected ??= f.check(task, node, cluster);
       if (rejected !== undefined) {
         out.push({ node, rejected });

@@ -36,7 +36,7 @@ import {
   type DecideContext, type Decision, type NodeId, type NodeVerdict, type PendingTask, type Reason, type RunningTask, type Scheduler,
   type Resources, type TaskId,
 } from '../schedulers/contract.ts';
-import { hasPlacementRules, placementAllows, rejectionByRules } from '../schedulers/constraints.ts';
+import { hasPlacementRules, placementAllows, rejectionOf } from '../schedulers/constraints.ts';
 import { waitsOnStarts } from '../schedulers/relations.ts';
 import { FailedRequests } from '../schedulers/per-task.ts';
 import type { NodeRecord, TaskRecord, TraceRecord } from '../traces/record.ts';
@@ -183,7 +183,7 @@ export class Simulation {
   private readonly parking: boolean;
   /** Nodes whose free room may have grown since the last round (when parking), and a flag per node. */
   private readonly grown: number[] = [];
-  private grownFlag: Uint8Array;
+  private readonly grownFlag: Uint8Array;
   private readonly dependencies = new Dependencies();
   private readonly digest = new PlacementDigest();
   private readonly scheduler: Scheduler;
@@ -563,12 +563,11 @@ export class Simulation {
   private preempt(task: TaskId, node: NodeId, victims: readonly TaskId[]): boolean {
     const t = this.tasks;
     const slot = task as number;
-    if (!(Number.isInteger(slot) && slot >= 0 && slot < t.capacity) || t.state[slot] !== TaskState.Pending) {
+    if (!this.isPending(slot)) {
       this.conflicts.notPending++;
       return false;
     }
-    if (!(Number.isInteger(node) && node >= 0 && node < this.cluster.nodeCount) || this.cluster.status(node) !== 'up' ||
-        !this.meetsConstraints(slot, node)) {
+    if (!this.isNode(node) || this.cluster.status(node) !== 'up' || !this.meetsConstraints(slot, node)) {
       this.conflicts.noRoom++;
       return false;
     }
@@ -660,11 +659,6 @@ export class Simulation {
   /** Free room may have grown on the node: parked tasks that fit there are offered again. */
   private roomGrew(node: number): void {
     if (!this.parking || this.grownFlag[node] === 1) return;
-    if (node >= this.grownFlag.length) {
-      const flags = new Uint8Array(Math.max(node + 1, 2 * this.grownFlag.length));
-      flags.set(this.grownFlag);
-      this.grownFlag = flags;
-    }
     this.grownFlag[node] = 1;
     this.grown.push(node);
   }
@@ -788,7 +782,6 @@ export class Simulation {
       return;
     }
     const fits = fitsSomewhere(this.cluster);
-    const fitsNowhere = (task: PendingTask): boolean => !fits(task);
     if (unparked.length > 0) {
       // The parked tasks offered: those started leave, those still without room stay parked, and
       // those a rule of the policy kept waiting (not room) join the active tasks.
@@ -796,7 +789,7 @@ export class Simulation {
       const active: PendingTask[] = [];
       for (const task of unparked) {
         if (notPending(task)) gone++;
-        else if (fitsNowhere(task)) this.parkedFrontier.add(task);
+        else if (!fits(task)) this.parkedFrontier.add(task);
         else active.push(task);
       }
       if (gone > 0 || active.length > 0) {
@@ -807,7 +800,7 @@ export class Simulation {
     }
     this.pending.removeWhere((task) => {
       if (leaves(task)) return true;
-      if (hasPlacementRules(task, this.cluster) || !fitsNowhere(task)) return false;
+      if (hasPlacementRules(task, this.cluster) || fits(task)) return false;
       this.parked.insert(task);
       this.parkedFrontier.add(task);
       return true;
@@ -819,18 +812,25 @@ export class Simulation {
   private commit(task: TaskId, node: NodeId): boolean {
     const t = this.tasks;
     const slot = task as number;
-    if (!(Number.isInteger(slot) && slot >= 0 && slot < t.capacity) || t.state[slot] !== TaskState.Pending) {
+    if (!this.isPending(slot)) {
       this.conflicts.notPending++;
       return false;
     }
-    if (!(Number.isInteger(node) && node >= 0 && node < this.cluster.nodeCount) ||
-        !this.cluster.hasRoom(node, t.cpu[slot]!, t.memory[slot]!, t.gpu[slot]!) ||
-        !this.meetsConstraints(slot, node)) {
+    if (!this.isNode(node) || !this.cluster.hasRoom(node, t.cpu[slot]!, t.memory[slot]!, t.gpu[slot]!) || !this.meetsConstraints(slot, node)) {
       this.conflicts.noRoom++;
       return false;
     }
     this.start(slot, node);
     return true;
+  }
+
+  /** Is this a task slot (as a scheduler may give any number) of a pending task? */
+  private isPending(slot: number): boolean {
+    return Number.isInteger(slot) && slot >= 0 && slot < this.tasks.capacity && this.tasks.state[slot] === TaskState.Pending;
+  }
+
+  private isNode(node: number): boolean {
+    return Number.isInteger(node) && node >= 0 && node < this.cluster.nodeCount;
   }
 
   private meetsConstraints(slot: number, node: NodeId): boolean {
@@ -982,7 +982,7 @@ function feasibility(task: PendingTask, cluster: Cluster): NodeVerdict[] {
   const out: NodeVerdict[] = [];
   for (let i = 0; i < cluster.nodeCount; i++) {
     const node = nodeId(i);
-    const rejected = cluster.rejection(node, task) ?? rejectionByRules(task, node, cluster);
+    const rejected = rejectionOf(task, node, cluster);
     out.push(rejected === undefined ? { node, scores: {} } : { node, rejected });
   }
   return out;

@@ -2,20 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadClusterFile, parseClusterFile } from '../sim/cluster-file.ts';
-import { InputError } from '../sim/errors.ts';
-
-const parse = (text: string) => parseClusterFile(text, 'c.yaml');
-
-function failure(text: string): string {
-  try {
-    parse(text);
-  } catch (err) {
-    expect(err).toBeInstanceOf(InputError);
-    return (err as Error).message;
-  }
-  throw new Error('expected the file to be refused');
-}
+import { loadClusterFile } from '../sim/cluster-file.ts';
+import { clusterRefusal as failure, parseCluster as parse } from './helpers.ts';
 
 describe('cluster file', () => {
   it('expands groups in file order, naming nodes as the design says, in base units', () => {

@@ -1,6 +1,8 @@
 // Small builders and checkers shared by the test files.
 
-import { expandGroups, type NodeGroup, type NodeSpec } from '../sim/cluster-file.ts';
+import { expect } from 'vitest';
+import { expandGroups, parseClusterFile, type NodeGroup, type NodeSpec } from '../sim/cluster-file.ts';
+import { InputError } from '../sim/errors.ts';
 import { Simulation, type AttemptRow, type QueueDiscipline } from '../sim/simulation.ts';
 import { MIB_PER_GIB, MILLI_PER_CORE, MILLI_PER_GPU, secondsToMicros } from '../sim/units.ts';
 import type { Scheduler } from '../schedulers/contract.ts';
@@ -97,4 +99,18 @@ export function overCommit(
     }
   }
   return undefined;
+}
+
+/** A cluster file's text, parsed as c.yaml. */
+export const parseCluster = (text: string) => parseClusterFile(text, 'c.yaml');
+
+/** The message a cluster file's text (as c.yaml) is refused with; fails the test when it is accepted or breaks otherwise. */
+export function clusterRefusal(text: string): string {
+  try {
+    parseCluster(text);
+  } catch (err) {
+    expect(err).toBeInstanceOf(InputError);
+    return (err as Error).message;
+  }
+  throw new Error('expected the file to be refused');
 }

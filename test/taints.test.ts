@@ -10,11 +10,9 @@ import { leastAllocated, mostAllocated } from '../schedulers/scorers.ts';
 import { intolerablePreferNoSchedule, normalizeReverse } from '../schedulers/policies/kubernetes-rules.ts';
 import { nodeId, taskId, type DecideContext, type PendingTask, type Scheduler } from '../schedulers/contract.ts';
 import { Cluster } from '../sim/cluster.ts';
-import { parseClusterFile } from '../sim/cluster-file.ts';
-import { InputError } from '../sim/errors.ts';
 import { stream } from '../sim/random.ts';
 import type { Taint, TaskRecord, Toleration } from '../traces/record.ts';
-import { nodes, simulate, task } from './helpers.ts';
+import { clusterRefusal as failure, nodes, parseCluster as parse, simulate, task } from './helpers.ts';
 
 const GPU_ONLY: Taint = { key: 'dedicated', value: 'gpu', effect: 'NoSchedule' };
 const TOLERATE_GPU: Toleration[] = [{ key: 'dedicated', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' }];
@@ -35,16 +33,6 @@ describe('tolerations match taints as Kubernetes does', () => {
 });
 
 describe('cluster file taints', () => {
-  const parse = (text: string) => parseClusterFile(text, 'c.yaml');
-  const failure = (text: string): string => {
-    try {
-      parse(text);
-    } catch (err) {
-      expect(err).toBeInstanceOf(InputError);
-      return (err as Error).message;
-    }
-    throw new Error('expected the file to be refused');
-  };
   const group = (taints: string) => `nodes:\n  - name: g\n    cpu: 8\n    memory: 32\n    taints:\n${taints}`;
 
   it('gives each node of a group its taints, the value empty when not given', () => {

@@ -76,14 +76,13 @@ export class RowReader {
     if (job !== undefined) record.job = String(job).trim();
     if (user !== undefined) record.user = String(user).trim();
     if (extra !== undefined) {
-      const rules = extra;
       const group = extra('group');
       if (group !== undefined) record.group = String(group).trim();
-      const constraints = this.rule(rules, 'constraints', parseConstraints, line);
-      const tolerations = this.rule(rules, 'tolerations', parseTolerations, line);
-      const affinity = this.rule(rules, 'affinity', parseAffinity, line);
-      const antiAffinity = this.rule(rules, 'antiAffinity', parseAffinity, line);
-      const spread = this.rule(rules, 'spread', parseSpread, line);
+      const constraints = this.rule(extra, 'constraints', parseConstraints, line);
+      const tolerations = this.rule(extra, 'tolerations', parseTolerations, line);
+      const affinity = this.rule(extra, 'affinity', parseAffinity, line);
+      const antiAffinity = this.rule(extra, 'antiAffinity', parseAffinity, line);
+      const spread = this.rule(extra, 'spread', parseSpread, line);
       if (constraints) record.constraints = constraints;
       if (tolerations) record.tolerations = tolerations;
       if (affinity) record.affinity = affinity;

@@ -16,6 +16,7 @@
 //
 // Not modelled: weights per user, resources other than cpu, memory and gpu, demands that change.
 
+import FastPriorityQueue from 'fastpriorityqueue';
 import {
   RESOURCES, nodeId, type ClusterView, type DecideContext, type Decision, type NodeId, type PendingTask, type Resource,
   type RunningTask, type Scheduler, type SchedulerOptions,
@@ -52,63 +53,8 @@ interface Contender {
   next: number;
 }
 
-/** Binary min-heap of contenders by (share, queue position of the next task). */
-class Contenders {
-  private readonly heap: Contender[] = [];
-
-  get size(): number {
-    return this.heap.length;
-  }
-
-  push(c: Contender): void {
-    this.heap.push(c);
-    this.up(this.heap.length - 1);
-  }
-
-  peek(): Contender | undefined {
-    return this.heap[0];
-  }
-
-  /** The top's key changed (its share grew or its next task moved on): restore the order. */
-  updateTop(): void {
-    this.down(0);
-  }
-
-  pop(): void {
-    const last = this.heap.pop()!;
-    if (this.heap.length > 0) {
-      this.heap[0] = last;
-      this.down(0);
-    }
-  }
-
-  private less(a: Contender, b: Contender): boolean {
-    return a.share < b.share || (a.share === b.share && a.places[a.next]! < b.places[b.next]!);
-  }
-
-  private up(i: number): void {
-    const h = this.heap;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.less(h[i]!, h[p]!)) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
-      i = p;
-    }
-  }
-
-  private down(i: number): void {
-    const h = this.heap;
-    for (;;) {
-      const l = 2 * i + 1, r = l + 1;
-      let m = i;
-      if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
-      if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
-      if (m === i) return;
-      [h[i], h[m]] = [h[m]!, h[i]!];
-      i = m;
-    }
-  }
-}
+/** Contenders by (share, queue position of the next task): a total order, as positions differ. */
+const contenders = () => new FastPriorityQueue<Contender>((a, b) => a.share < b.share || (a.share === b.share && a.places[a.next]! < b.places[b.next]!));
 
 class Drf implements Scheduler {
   readonly name = 'drf';
@@ -146,14 +92,14 @@ class Drf implements Scheduler {
     const contended = byName.size > 1;
     const capacity = contended ? upCapacity(cluster) : { cpu: 0, memory: 0, gpu: 0 };
     if (contended) this.ledger.sync(cluster);
-    const queue = new Contenders();
+    const queue = contenders();
     for (const c of byName.values()) {
       if (contended) {
         const held = this.held.get(c.name);
         if (held !== undefined) Object.assign(c.used, held);
         c.share = dominantShare(c.used, capacity);
       }
-      queue.push(c);
+      queue.add(c);
     }
 
     // A request without placement rules covering one that found no node in this round finds none either.
@@ -174,8 +120,9 @@ class Drf implements Scheduler {
         if (plain) failed.add(task);
         if (ctx.reasons) yield { kind: 'wait', task: task.id, reason: waitReason(task, cluster) };
       }
-      if (++c.next < c.tasks.length) queue.updateTop();
-      else queue.pop();
+      // Its key changed (its share grew, or its next task moved on): back into order, or out.
+      if (++c.next < c.tasks.length) queue.replaceTop(c);
+      else queue.poll();
     }
   }
 
