@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import seedrandom from 'seedrandom';
-import { newStats } from '../traces/formats/common.ts';
+import { decimal, digits, newStats } from '../traces/formats/common.ts';
 import { GOOGLE_SCALE, taskEvents2011 } from '../traces/formats/google.ts';
 import type { TaskEvent } from '../traces/formats/google-join.ts';
 
@@ -24,6 +24,15 @@ async function events(name: string, text: string): Promise<{ events: TaskEvent[]
   return { events: out, skipped: stats.skippedRows };
 }
 
+/** Digits with a decimal point somewhere (or none), 1 to 18 of them. */
+function randomDecimal(random: () => number): string {
+  const count = 1 + Math.floor(random() * 18);
+  let text = '';
+  for (let i = 0; i < count; i++) text += String(Math.floor(random() * 10));
+  const point = Math.floor(random() * (count + 2));
+  return point > count ? text : `${text.slice(0, point)}.${text.slice(point)}`;
+}
+
 function randomRow(random: () => number): string[] {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
   const int = (n: number) => String(Math.floor(random() * n));
@@ -37,8 +46,8 @@ function randomRow(random: () => number): string[] {
     pick(['', 'fJYeclskJqPWsAT6TX/r9X5OiIZpSEb2PBGliYAOMxM=']),
     pick([int(4), '', '7', '-1']),
     pick([int(12), '', '-1', '2.5']),
-    pick(['', '0.0625', '1e-3', '-0.1', 'abc']),
-    pick(['', '0.03125', '0.5']),
+    pick(['', '0.0625', '1e-3', '-0.1', 'abc', '.5', '5.', '.', '1.2.3', ' 0.5', randomDecimal(random)]),
+    pick(['', '0.03125', '0.5', '0.12345678901234567', randomDecimal(random)]),
     pick(['', '0.0001']),
     pick(['', '0', '1']),
   ];
@@ -56,6 +65,30 @@ describe('task_events (2011) fast path', () => {
     expect(fast.events.length).toBeGreaterThan(100);
     expect(fast.skipped).toBeGreaterThan(100);
     expect(fast).toEqual(careful);
+  });
+
+  it('reads plain decimals to the same double as Number(), and leaves other forms to it', () => {
+    const random = seedrandom('google-decimals');
+    let read = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const text = randomDecimal(random);
+      const fast = decimal(text, 0, text.length);
+      if (fast !== undefined) {
+        read++;
+        expect(fast, text).toBe(Number(text));
+      } else {
+        expect(text.replace('.', '').length, text).toBeGreaterThan(15);
+      }
+      const whole = text.replace('.', '');
+      const d = digits(whole, 0, whole.length);
+      if (d !== undefined) expect(d, whole).toBe(Number(whole));
+      else expect(whole.length).toBeGreaterThan(15);
+    }
+    expect(read).toBeGreaterThan(10_000);
+    for (const odd of ['', '.', '1.2.3', '-1', '+1', ' 1', '1e3', '0x1', '1,5']) expect(decimal(odd, 0, odd.length), odd).toBeUndefined();
+    expect(decimal('x0.25y', 1, 5)).toBe(0.25);
+    expect(decimal('.5', 0, 2)).toBe(0.5);
+    expect(decimal('5.', 0, 2)).toBe(5);
   });
 
   it('names the line and column of a bad row', async () => {

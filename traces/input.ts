@@ -26,7 +26,7 @@ export function openInput(path: string): OpenedFile {
       done(null, chunk);
     },
   });
-  const stages = [createReadStream(path, { highWaterMark: 1 << 20 }), hasher, ...(gzip ? [createGunzip()] : [])];
+  const stages = [createReadStream(path, { highWaterMark: 1 << 20 }), hasher, ...(gzip ? [createGunzip({ chunkSize: 1 << 18 })] : [])];
   // pipeline() destroys every stage on an error, so the last one's reader sees it.
   const stream = pipeline(stages, () => undefined) as unknown as Readable;
   return { stream, gzip, sha256: () => (digest ??= hash.digest('hex')) };

@@ -82,6 +82,46 @@ export function optionalNumber(raw: string | undefined, field: string, what: str
   return raw === undefined || raw.trim() === '' ? undefined : number(raw, field, what);
 }
 
+/**
+ * The whole number text[from, to) holds in plain digits, or undefined (empty, anything else, or
+ * more than 15 digits, which a double may not hold exactly).
+ */
+export function digits(text: string, from: number, to: number): number | undefined {
+  if (to <= from || to - from > 15) return undefined;
+  let value = 0;
+  for (let i = from; i < to; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return undefined;
+    value = value * 10 + d;
+  }
+  return value;
+}
+
+/** 10^0 to 10^15, each exact (products of exact doubles below 2^53). */
+const POWERS_OF_TEN: readonly number[] = Array.from({ length: 15 }).reduce<number[]>((p) => [...p, p[p.length - 1]! * 10], [1]);
+
+/**
+ * The number text[from, to) holds as plain digits with at most one decimal point (`0.0625`,
+ * `3`, `.5`), or undefined for anything else, which the caller leaves to Number(). At most 15
+ * digits: then the digits as a whole number and the power of ten are exact doubles, and their
+ * quotient is the correctly rounded value, the same double Number() gives.
+ */
+export function decimal(text: string, from: number, to: number): number | undefined {
+  let value = 0, count = 0, point = -1;
+  for (let i = from; i < to; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 46 /* . */ && point < 0) {
+      point = i;
+      continue;
+    }
+    const d = code - 48;
+    if (d < 0 || d > 9 || ++count > 15) return undefined;
+    value = value * 10 + d;
+  }
+  if (count === 0) return undefined;
+  return point < 0 ? value : value / POWERS_OF_TEN[to - point - 1]!;
+}
+
 export interface Row {
   readonly fields: string[];
   readonly line: number;

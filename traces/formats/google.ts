@@ -20,7 +20,7 @@ import { mergeByTime } from '../merge.ts';
 import type { Constraint, NodeRecord, TraceRecord } from '../record.ts';
 import { sortByTime } from '../sort.ts';
 import {
-  RowError, byTable, csvRows, guarded, leaveOut, lineBatches, newStats, number, optionalNumber, skipOrThrow, splitCsvLine, textLines,
+  RowError, byTable, csvRows, decimal, digits, guarded, leaveOut, lineBatches, newStats, number, optionalNumber, skipOrThrow, splitCsvLine, textLines,
   type OpenedTrace, type ReadOptions, type ReadStats,
 } from './common.ts';
 import { TaskJoin, type LifecycleEvent, type TaskEvent } from './google-join.ts';
@@ -147,21 +147,16 @@ function taskEvent2011(text: string, commas: Int32Array, scale: Scale): TaskEven
   const user = c[6]! > c[5]! + 1 ? text.slice(c[5]! + 1, c[6]!) : undefined;
   return {
     time, job: text.slice(c[1]! + 1, c[2]!), index: text.slice(c[2]! + 1, c[3]!), event, machine, user, schedulingClass: klass, priority,
-    cpu: c[9]! > c[8]! + 1 ? amount(text.slice(c[8]! + 1, c[9]!), 'column 10 (CPU request)', scale.cpu) : undefined,
-    memory: c[10]! > c[9]! + 1 ? amount(text.slice(c[9]! + 1, c[10]!), 'column 11 (memory request)', scale.memory) : undefined,
+    cpu: amountAt(text, c[8]! + 1, c[9]!, 'column 10 (CPU request)', scale.cpu),
+    memory: amountAt(text, c[9]! + 1, c[10]!, 'column 11 (memory request)', scale.memory),
   };
 }
 
-/** The whole number text[from, to) holds in plain digits, or undefined (empty, or anything else). */
-function digits(text: string, from: number, to: number): number | undefined {
+/** A non-negative amount in text[from, to), scaled; empty reads as undefined. */
+function amountAt(text: string, from: number, to: number, field: string, per: number): number | undefined {
   if (to <= from) return undefined;
-  let value = 0;
-  for (let i = from; i < to; i++) {
-    const d = text.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return undefined;
-    value = value * 10 + d;
-  }
-  return value;
+  const v = decimal(text, from, to);
+  return v === undefined ? amount(text.slice(from, to), field, per) : toBase(v, per);
 }
 
 /** A row's fields (at least the first 11 of task_events) as a task event. */
