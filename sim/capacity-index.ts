@@ -73,6 +73,9 @@ export class CapacityIndex {
   private readonly capMem: Float64Array;
   private readonly capGpu: Float64Array;
 
+  /** The node that answered the last couldEverFit with yes (-1: none yet). */
+  private lastHolder = -1;
+
   // The query in progress (fields rather than arguments keep the recursion lean).
   private qCpu = 0;
   private qMem = 0;
@@ -154,8 +157,13 @@ export class CapacityIndex {
 
   /** Could some present node, empty and up, hold the request? */
   couldEverFit(cpu: number, mem: number, gpu: number): boolean {
+    // Most requests are small: the node that held the last one usually holds this one too.
+    const t = this.lastHolder + this.size;
+    if (this.lastHolder >= 0 && this.capCpu[t]! >= cpu && this.capMem[t]! >= mem && this.capGpu[t]! >= gpu) return true;
     this.setQuery(cpu, mem, gpu);
-    return this.anyHolds(1, this.size);
+    const holder = this.holder(1, 0, this.size);
+    if (holder >= 0) this.lastHolder = holder;
+    return holder >= 0;
   }
 
   /** The largest free amount of a resource on any up node (-1 when no node is up). */
@@ -249,11 +257,13 @@ export class CapacityIndex {
     }
   }
 
-  private anyHolds(t: number, width: number): boolean {
-    if (!(this.capCpu[t]! >= this.qCpu && this.capMem[t]! >= this.qMem && this.capGpu[t]! >= this.qGpu)) return false;
-    if (width === 1) return true;
+  /** The first node under t (which covers [lo, lo+width)) whose capacity holds the query, or -1. */
+  private holder(t: number, lo: number, width: number): number {
+    if (!(this.capCpu[t]! >= this.qCpu && this.capMem[t]! >= this.qMem && this.capGpu[t]! >= this.qGpu)) return -1;
+    if (width === 1) return lo;
     const half = width >> 1;
-    return this.anyHolds(2 * t, half) || this.anyHolds(2 * t + 1, half);
+    const left = this.holder(2 * t, lo, half);
+    return left >= 0 ? left : this.holder(2 * t + 1, lo + half, half);
   }
 
   /** Builds the score aggregates from the current state; from now on they are kept. */

@@ -57,11 +57,11 @@ export class Dependencies {
   }
 
   /** A task of `group` finished; returns the tasks that may now become pending. */
-  finished(job: string, group: string | undefined): number[] {
+  finished(job: string, group: string | undefined): readonly number[] {
+    if (group === undefined) return NONE; // the common case, without a lookup
     const state = this.jobs.get(job);
-    if (!state || group === undefined) return [];
-    const g = state.groups.get(group);
-    if (!g) return [];
+    const g = state?.groups.get(group);
+    if (!state || !g) return NONE;
     g.finished++;
     const released: number[] = [];
     if (g.finished >= g.size) {
@@ -83,3 +83,5 @@ export class Dependencies {
     return state;
   }
 }
+
+const NONE: readonly number[] = [];
