@@ -97,8 +97,8 @@ export function digits(text: string, from: number, to: number): number | undefin
   return value;
 }
 
-/** 10^0 to 10^15, each exact (products of exact doubles below 2^53). */
-const POWERS_OF_TEN: readonly number[] = Array.from({ length: 15 }).reduce<number[]>((p) => [...p, p[p.length - 1]! * 10], [1]);
+/** 10^0 to 10^15, each an exact double. */
+const POWERS_OF_TEN: readonly number[] = Array.from({ length: 16 }, (_, k) => Number(`1e${k}`));
 
 /**
  * The number text[from, to) holds as plain digits with at most one decimal point (`0.0625`,
