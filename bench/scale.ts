@@ -25,8 +25,12 @@ export interface ScaleRow {
   readonly digest: string;
 }
 
+/** Where the series stops unless told otherwise. */
+const MAX_NODES = 16_000;
+const MAX_TASKS = 3_200_000;
+
 /** (nodes, tasks): nodes doubled, then tasks, in turn. */
-export function scaleSteps(maxNodes = 16_000, maxTasks = 3_200_000): [number, number][] {
+export function scaleSteps(maxNodes = MAX_NODES, maxTasks = MAX_TASKS): [number, number][] {
   const steps: [number, number][] = [[1000, 100_000]];
   let [nodes, tasks] = steps[0]!;
   while (nodes < maxNodes || tasks < maxTasks) {
@@ -38,8 +42,8 @@ export function scaleSteps(maxNodes = 16_000, maxTasks = 3_200_000): [number, nu
 }
 
 const TIME = '/usr/bin/time';
-/** Where a scheduler's series stops short of the default 3.2 million tasks. */
-const MAX_TASKS: Readonly<Record<string, number>> = { binpack: 800_000 };
+/** Where a scheduler's series stops short of MAX_TASKS: binpack's 1.6-million step took 10 minutes. */
+const SHORTER: Readonly<Record<string, number>> = { binpack: 800_000 };
 
 function run(scheduler: string, nodes: number, tasks: number): ScaleRow {
   const args = [join(PROJECT, 'bin', 'berth.js'), 'sim', '--scheduler', scheduler, '--nodes', String(nodes), '--tasks', String(tasks),
@@ -67,9 +71,8 @@ export async function scaleBench(options: { schedulers?: readonly string[]; maxN
   const rows: ScaleRow[] = [];
   log('\nCost as the work grows: berth sim, production preset at load 0.9, nodes and tasks doubled in turn (fresh process each)');
   for (const scheduler of options.schedulers ?? ['first-fit', 'binpack']) {
-    // binpack stops at 800,000 tasks: its 1.6-million step took 10 minutes (README, Performance).
-    const maxTasks = Math.min(options.maxTasks ?? Infinity, MAX_TASKS[scheduler] ?? Infinity);
-    for (const [nodes, tasks] of scaleSteps(options.maxNodes, Number.isFinite(maxTasks) ? maxTasks : undefined)) {
+    const maxTasks = Math.min(options.maxTasks ?? MAX_TASKS, SHORTER[scheduler] ?? MAX_TASKS);
+    for (const [nodes, tasks] of scaleSteps(options.maxNodes, maxTasks)) {
       const row = run(scheduler, nodes, tasks);
       rows.push(row);
       log(`  ${scheduler.padEnd(10)} ${nodes.toLocaleString('en-US').padStart(6)} nodes ${tasks.toLocaleString('en-US').padStart(9)} tasks  ` +
