@@ -10,12 +10,14 @@ import { openTrace, type TraceFormat } from '../traces/formats/index.ts';
 
 const OPTIONS = { replay: 'reschedule', skipBadRows: false } as const;
 
-/** Reads the trace, parsing it (`cache` false) or from its binary cache, which it writes first. */
+/** Writes the binary cache of the trace, for `timeRead(…, true)`. */
+export async function writeCacheOf(format: TraceFormat, files: string[]): Promise<void> {
+  const trace = openTrace(format, files, OPTIONS, false);
+  await writeCache(cachePathFor(files), cacheKey(format, expandInputs(files), OPTIONS), trace.source, trace.stats);
+}
+
+/** Reads the trace, parsing it (`cache` false) or from its binary cache (written by writeCacheOf). */
 export async function timeRead(format: TraceFormat, files: string[], cache = false): Promise<{ seconds: number; tasks: number }> {
-  if (cache) {
-    const trace = openTrace(format, files, OPTIONS, false);
-    await writeCache(cachePathFor(files), cacheKey(format, expandInputs(files), OPTIONS), trace.source, trace.stats);
-  }
   const start = process.hrtime.bigint();
   const trace = openTrace(format, files, OPTIONS, cache);
   if (cache && trace.cache === undefined) throw new Error(`the cache of ${files[0]} was not used`);

@@ -41,12 +41,13 @@ export async function readersBench(tasks = 200_000): Promise<Row[]> {
     real('swf: LANL-CM5 (real)', 'swf', 'swf', 'LANL-CM5-1994-4.1-cln.swf.gz');
     real('openb: pod list (real)', 'openb', 'alibaba-gpu-v2023', 'openb_pod_list_default.csv');
 
-    const { timeRead, timeGoogleRows } = await bundled<typeof import('./read-trace.ts')>('read-trace.ts');
+    const { timeRead, timeGoogleRows, writeCacheOf } = await bundled<typeof import('./read-trace.ts')>('read-trace.ts');
     const rows: Row[] = [];
     const suite = `Reading traces (${tasks.toLocaleString('en-US')} synthetic tasks per format; whole reads, median of ${REPEATS}; ` +
       'then from the binary cache)';
     for (const c of cases) {
       const parsed = await medianRate(() => timeRead(c.format, c.files));
+      await writeCacheOf(c.format, c.files);
       const cached = await medianRate(() => timeRead(c.format, c.files, true));
       rows.push(
         { suite, name: `${c.name}, ${parsed.tasks.toLocaleString('en-US')} tasks`, perSecond: parsed.median, unit: 'tasks', error: parsed.error },

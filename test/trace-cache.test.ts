@@ -88,6 +88,21 @@ describe('the binary cache of a trace', () => {
     expect(cached.records.filter((r) => r.kind === 'task' && r.job === undefined)).toHaveLength(23_334);
   });
 
+  it('keeps any string: non-ASCII, empty, repeated, and one holding the newline that joins them', async () => {
+    const file = join(dir, 'strings.csv');
+    writeFileSync(file, 'id,submit,duration,cpu,memory\nx,0,1,1,1\n');
+    const task = (id: string, job?: string, user?: string): TraceRecord =>
+      ({ kind: 'task', id, submit: 0, duration: 1, cpu: 1, memory: 1, gpu: 0, priority: 0, ...(job !== undefined && { job }), ...(user !== undefined && { user }) });
+    for (const odd of ['plain', 'line\nbreak']) {
+      const records = [task('zürich-1', 'ジョブ', ''), task('', 'ジョブ', 'u'), task('zürich-1', undefined, 'u'), task(odd, odd), { kind: 'node', time: 3, node: 'n\u2028', change: 'fail' } as const];
+      async function* source() { yield records; }
+      await writeCache(cachePathFor([file]), cacheKey('berth', [file], RESCHEDULE), source(), (await readAll('berth', [file], RESCHEDULE, false)).stats);
+      const cached = await readAll('berth', [file]);
+      expect(cached.cache).toBeDefined();
+      expect(cached.records).toStrictEqual(records);
+    }
+  });
+
   it('is not used once a file changes, the options differ, or it is damaged; the trace is parsed instead', async () => {
     const inputs = at('swf/small.swf');
     await cache('swf', inputs);
