@@ -2,6 +2,7 @@
 // hashing what was read, and the handling of a bad row, which stops the replay with the file,
 // line and field, or, with --skip-bad-rows, is counted and passed over.
 
+import { isAscii } from 'node:buffer';
 import { createInterface } from 'node:readline';
 import { InputError } from '../../sim/errors.ts';
 import { CsvSyntaxError, CsvTokenizer } from '../csv.ts';
@@ -83,14 +84,14 @@ export function optionalNumber(raw: string | undefined, field: string, what: str
 }
 
 /**
- * The whole number text[from, to) holds in plain digits, or undefined (empty, anything else, or
- * more than 15 digits, which a double may not hold exactly).
+ * The whole number bytes[from, to) holds as plain ASCII digits, or undefined for anything else
+ * (empty, a sign, a point, more than 15 digits: beyond them a double may not be exact).
  */
-export function digits(text: string, from: number, to: number): number | undefined {
+export function digits(bytes: Uint8Array, from: number, to: number): number | undefined {
   if (to <= from || to - from > 15) return undefined;
   let value = 0;
   for (let i = from; i < to; i++) {
-    const d = text.charCodeAt(i) - 48;
+    const d = bytes[i]! - 48;
     if (d < 0 || d > 9) return undefined;
     value = value * 10 + d;
   }
@@ -101,15 +102,15 @@ export function digits(text: string, from: number, to: number): number | undefin
 const POWERS_OF_TEN: readonly number[] = Array.from({ length: 16 }, (_, k) => Number(`1e${k}`));
 
 /**
- * The number text[from, to) holds as plain digits with at most one decimal point (`0.0625`,
- * `3`, `.5`), or undefined for anything else, which the caller leaves to Number(). At most 15
- * digits: then the digits as a whole number and the power of ten are exact doubles, and their
- * quotient is the correctly rounded value, the same double Number() gives.
+ * The number bytes[from, to) holds as plain ASCII digits with at most one decimal point
+ * (`0.0625`, `3`, `.5`), or undefined for anything else, which the caller leaves to Number(). At
+ * most 15 digits: then the digits as a whole number and the power of ten are exact doubles, and
+ * their quotient is the correctly rounded value, the same double Number() gives.
  */
-export function decimal(text: string, from: number, to: number): number | undefined {
+export function decimal(bytes: Uint8Array, from: number, to: number): number | undefined {
   let value = 0, count = 0, point = -1;
   for (let i = from; i < to; i++) {
-    const code = text.charCodeAt(i);
+    const code = bytes[i]!;
     if (code === 46 /* . */ && point < 0) {
       point = i;
       continue;
@@ -149,26 +150,25 @@ export async function* csvRows(path: string, stats: ReadStats): AsyncGenerator<R
 }
 
 /**
- * The lines of a text file in batches, the first of each batch numbered `first` (1-based), the
- * line ends (LF or CRLF) removed. Cheaper than readline: no object per line.
+ * A text file in chunks of whole lines (the last may lack its line end), as bytes and, when the
+ * chunk is all ASCII, as text too: one character a byte, so that an offset found in the bytes
+ * cuts the text. For readers that scan bytes: no string per line, no decoding per field.
  */
-export async function* lineBatches(path: string, stats: ReadStats): AsyncGenerator<{ first: number; lines: string[] }> {
+export async function* lineChunks(path: string, stats: ReadStats): AsyncGenerator<{ bytes: Buffer; ascii: string | undefined }> {
   const opened = openInput(path);
-  opened.stream.setEncoding('utf8');
-  let rest = '';
-  let next = 1;
+  let rest: Buffer | undefined;
+  const chunk = (bytes: Buffer) => ({ bytes, ascii: isAscii(bytes) ? bytes.toString('latin1') : undefined });
   try {
-    for await (const chunk of opened.stream as AsyncIterable<string>) {
-      const lines = (rest + chunk).split('\n');
-      rest = lines.pop()!;
-      for (let i = 0; i < lines.length; i++) if (lines[i]!.endsWith('\r')) lines[i] = lines[i]!.slice(0, -1);
-      yield { first: next, lines };
-      next += lines.length;
+    for await (const data of opened.stream as AsyncIterable<Buffer>) {
+      const bytes = rest === undefined ? data : Buffer.concat([rest, data]);
+      const end = bytes.lastIndexOf(10) + 1;
+      rest = end < bytes.length ? bytes.subarray(end) : undefined;
+      if (end > 0) yield chunk(bytes.subarray(0, end));
     }
   } catch (err) {
     throw inputError(err, path);
   }
-  if (rest !== '') yield { first: next, lines: [rest.endsWith('\r') ? rest.slice(0, -1) : rest] };
+  if (rest !== undefined) yield chunk(rest);
   stats.files.push({ path, sha256: opened.sha256() });
 }
 

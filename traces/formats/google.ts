@@ -20,7 +20,7 @@ import { mergeByTime } from '../merge.ts';
 import type { Constraint, NodeRecord, TraceRecord } from '../record.ts';
 import { sortByTime } from '../sort.ts';
 import {
-  RowError, byTable, csvRows, decimal, digits, guarded, leaveOut, lineBatches, newStats, number, optionalNumber, skipOrThrow, splitCsvLine, textLines,
+  RowError, byTable, csvRows, decimal, digits, guarded, leaveOut, lineChunks, newStats, number, optionalNumber, skipOrThrow, splitCsvLine, textLines,
   type OpenedTrace, type ReadOptions, type ReadStats,
 } from './common.ts';
 import { TaskJoin, type LifecycleEvent, type TaskEvent } from './google-join.ts';
@@ -95,23 +95,58 @@ function amount(raw: string | undefined, field: string, per: number): number | u
 
 /**
  * task_events (2011), the bulk of the trace, read without a general CSV tokenizer: its rows are
- * plain (no quotes), so each line's commas are found with indexOf and only the fields the join
- * needs are cut out. A line holding a quote goes through the tokenizer after all.
+ * plain ASCII (no quotes), so each chunk's bytes are scanned once for line ends and commas,
+ * numbers are read from their digits, and only the strings the join needs are cut from the
+ * chunk's text. A row with a quote, too few columns or anything unusual in a number goes through
+ * the tokenizer after all (and so does every row of a chunk that is not ASCII), which says what
+ * is wrong.
  */
 export async function* taskEvents2011(path: string, scale: Scale, options: ReadOptions, stats: ReadStats): AsyncGenerator<TaskEvent[]> {
-  const commas = new Int32Array(TASK_EVENT_COLUMNS);
-  for await (const { first, lines } of lineBatches(path, stats)) {
+  const commas = new Int32Array(TASK_EVENT_COLUMNS - 1);
+  let line = 0;
+  for await (const { bytes, ascii } of lineChunks(path, stats)) {
     const out: TaskEvent[] = [];
-    for (let k = 0; k < lines.length; k++) {
-      const text = lines[k]!;
-      if (text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === '')) continue;
+    const careful = (text: string) => {
+      if (text.trim() === '') return; // a blank line
       stats.rows++;
       try {
-        const e = taskEvent2011(text, commas, scale);
+        const e = taskEvent2011Fields(splitCsvLine(text), scale);
         if (e) out.push(e);
       } catch (err) {
         if (!(err instanceof RowError)) throw err;
-        skipOrThrow(stats, options, new InputError({ file: path, line: first + k, field: err.field }, err.problem));
+        skipOrThrow(stats, options, new InputError({ file: path, line, field: err.field }, err.problem));
+      }
+    };
+    if (ascii === undefined) {
+      const text = bytes.toString('utf8');
+      const lines = text.split('\n');
+      if (text.endsWith('\n')) lines.pop();
+      for (const text of lines) {
+        line++;
+        careful(text.endsWith('\r') ? text.slice(0, -1) : text);
+      }
+    } else {
+      for (let start = 0, n = bytes.length; start < n;) {
+        line++;
+        let count = 0, quote = false, end = start;
+        for (; end < n; end++) {
+          const b = bytes[end]!;
+          if (b === 44 /* , */) {
+            if (count < commas.length) commas[count++] = end;
+          } else if (b === 10 /* \n */) {
+            break;
+          } else if (b === 34 /* " */) {
+            quote = true;
+          }
+        }
+        const e = quote || count < commas.length ? CAREFUL : taskEventAt(bytes, ascii, start, commas, scale);
+        if (e === CAREFUL) {
+          careful(ascii.slice(start, end > start && bytes[end - 1] === 13 /* \r */ ? end - 1 : end));
+        } else {
+          stats.rows++;
+          if (e !== undefined) out.push(e);
+        }
+        start = end + 1;
       }
     }
     yield out;
@@ -119,44 +154,39 @@ export async function* taskEvents2011(path: string, scale: Scale, options: ReadO
 }
 
 const TASK_EVENT_COLUMNS = 13;
+/** A row the fast path leaves to the tokenizer. */
+const CAREFUL = null;
 
 /**
- * One task_events row, or undefined for one after the window. `commas` is scratch space: field
- * i runs from commas[i - 1] + 1 (0 for the first) to commas[i].
+ * The task_events row that starts at `start` of a chunk (bytes, and the same as ASCII text), its
+ * 12 commas at `c`: a task event, undefined for one after the window, or CAREFUL for a row with
+ * anything unusual (an unknown code, a sign, a blank where a number belongs).
  */
-function taskEvent2011(text: string, commas: Int32Array, scale: Scale): TaskEvent | undefined {
-  if (text.includes('"')) return taskEvent2011Fields(splitCsvLine(text), scale);
-  let count = 0;
-  for (let at = text.indexOf(','); at >= 0 && count < TASK_EVENT_COLUMNS - 1; at = text.indexOf(',', at + 1)) commas[count++] = at;
-  if (count < TASK_EVENT_COLUMNS - 1) throw new RowError('the row', `expected the 13 columns of task_events; got ${count + 1}`);
-  const c = commas;
-  const time = digits(text, 0, c[0]!);
-  if (time === undefined) return taskEvent2011Fields(splitCsvLine(text), scale); // not plain digits: the careful path
+function taskEventAt(bytes: Uint8Array, text: string, start: number, c: Int32Array, scale: Scale): TaskEvent | undefined | typeof CAREFUL {
+  const time = digits(bytes, start, c[0]!);
+  if (time === undefined) return CAREFUL;
   if (time >= AFTER_WINDOW) return undefined;
-  const type = digits(text, c[4]! + 1, c[5]!);
+  const type = digits(bytes, c[4]! + 1, c[5]!);
   const event = type === undefined ? undefined : EVENTS_2011[type];
-  const klass = digits(text, c[6]! + 1, c[7]!);
-  const priority = digits(text, c[7]! + 1, c[8]!);
-  // Anything unusual (an unknown code, a sign, a blank where a number belongs) is left to the
-  // careful path, which says what is wrong.
+  const klass = digits(bytes, c[6]! + 1, c[7]!);
+  const priority = digits(bytes, c[7]! + 1, c[8]!);
   if (event === undefined || (klass !== undefined && klass > 3) ||
     (klass === undefined && c[7]! > c[6]! + 1) || (priority === undefined && c[8]! > c[7]! + 1)) {
-    return taskEvent2011Fields(splitCsvLine(text), scale);
+    return CAREFUL;
   }
+  const cpu = amountAt(bytes, c[8]! + 1, c[9]!, scale.cpu);
+  const memory = amountAt(bytes, c[9]! + 1, c[10]!, scale.memory);
+  if (cpu === CAREFUL || memory === CAREFUL) return CAREFUL;
   const machine = c[4]! > c[3]! + 1 ? text.slice(c[3]! + 1, c[4]!) : undefined;
   const user = c[6]! > c[5]! + 1 ? text.slice(c[5]! + 1, c[6]!) : undefined;
-  return {
-    time, job: text.slice(c[1]! + 1, c[2]!), index: text.slice(c[2]! + 1, c[3]!), event, machine, user, schedulingClass: klass, priority,
-    cpu: amountAt(text, c[8]! + 1, c[9]!, 'column 10 (CPU request)', scale.cpu),
-    memory: amountAt(text, c[9]! + 1, c[10]!, 'column 11 (memory request)', scale.memory),
-  };
+  return { time, job: text.slice(c[1]! + 1, c[2]!), index: text.slice(c[2]! + 1, c[3]!), event, machine, user, schedulingClass: klass, priority, cpu, memory };
 }
 
-/** A non-negative amount in text[from, to), scaled; empty reads as undefined. */
-function amountAt(text: string, from: number, to: number, field: string, per: number): number | undefined {
+/** The amount in bytes[from, to), scaled; undefined when empty, CAREFUL when not plain digits. */
+function amountAt(bytes: Uint8Array, from: number, to: number, per: number): number | undefined | typeof CAREFUL {
   if (to <= from) return undefined;
-  const v = decimal(text, from, to);
-  return v === undefined ? amount(text.slice(from, to), field, per) : toBase(v, per);
+  const v = decimal(bytes, from, to);
+  return v === undefined ? CAREFUL : toBase(v, per);
 }
 
 /** A row's fields (at least the first 11 of task_events) as a task event. */
