@@ -19,12 +19,13 @@ export function* placeEach(
   const failed = memo ? new FailedRequests() : undefined;
   for (const task of pending) {
     const plain = failed !== undefined && !hasPlacementRules(task, cluster) ? failed : undefined;
-    const node = plain?.covers(task) ? undefined : pick(task);
+    const covered = plain !== undefined && plain.covers(task);
+    const node = covered ? undefined : pick(task);
     if (node !== undefined) {
       yield { kind: 'place', task: task.id, node };
       continue;
     }
-    plain?.add(task);
+    if (!covered) plain?.add(task);
     if (ctx.reasons) yield { kind: 'wait', task: task.id, reason: waitReason(task, cluster, !memo) };
   }
 }
@@ -57,6 +58,14 @@ export class FailedRequests {
   /** Set once a request was left out to keep the list short: then `covers` may miss it. */
   private dropped = false;
 
+  /** @param limit the most requests kept (each covers() reads them all) */
+  constructor(private readonly limit = 16) {}
+
+  /** Was a request left out, so that anyFits can only say yes? */
+  get full(): boolean {
+    return this.dropped;
+  }
+
   covers(r: Resources): boolean {
     for (const f of this.list) if (f.cpu <= r.cpu && f.memory <= r.memory && f.gpu <= r.gpu) return true;
     return false;
@@ -69,14 +78,14 @@ export class FailedRequests {
       const f = this.list[i]!;
       if (r.cpu <= f.cpu && r.memory <= f.memory && r.gpu <= f.gpu) this.list.splice(i, 1);
     }
-    if (this.list.length < 16) this.list.push({ cpu: r.cpu, memory: r.memory, gpu: r.gpu });
+    if (this.list.length < this.limit) this.list.push({ cpu: r.cpu, memory: r.memory, gpu: r.gpu });
     else this.dropped = true;
   }
 
-  /** Does some node have room for one of the requests now (always true once one was left out)? */
-  anyFits(cluster: ClusterView): boolean {
+  /** Does `fits` hold for one of the requests (always true once one was left out)? */
+  anyFits(fits: (r: Resources) => boolean): boolean {
     if (this.dropped) return true;
-    for (const f of this.list) if (cluster.firstFit(f) !== undefined) return true;
+    for (const f of this.list) if (fits(f)) return true;
     return false;
   }
 

@@ -46,15 +46,26 @@ export class PendingQueue {
     if (last === undefined || this.before(last, task)) {
       fifo.push(task);
     } else {
-      let lo = 0, hi = fifo.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (this.before(fifo[mid]!, task)) lo = mid + 1; else hi = mid;
-      }
-      fifo.splice(lo, 0, task);
+      fifo.splice(this.placeIn(fifo, task), 0, task);
     }
     this.count++;
     this.stale = true;
+  }
+
+  /**
+   * Takes these tasks out, each found by binary search at its place (cheaper than removeWhere
+   * when a few leave a long queue). A task not in the queue is passed over.
+   */
+  delete(tasks: Iterable<PendingTask>): void {
+    for (const task of tasks) {
+      const fifo = this.fifos.get(task.priority);
+      if (fifo === undefined) continue;
+      const at = this.placeIn(fifo, task);
+      if (fifo[at] !== task) continue;
+      fifo.splice(at, 1);
+      this.count--;
+      this.stale = true;
+    }
   }
 
   /** Does `a` come before `b` in queue order? */
@@ -96,6 +107,16 @@ export class PendingQueue {
       this.count += k;
     }
     this.stale = true;
+  }
+
+  /** The first index of a FIFO whose task does not come before `task`. */
+  private placeIn(fifo: readonly PendingTask[], task: PendingTask): number {
+    let lo = 0, hi = fifo.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.before(fifo[mid]!, task)) lo = mid + 1; else hi = mid;
+    }
+    return lo;
   }
 
   private fifo(priority: number): PendingTask[] {

@@ -34,6 +34,18 @@ describe('pending queue', () => {
     expect(q.length).toBe(3);
   });
 
+  it('deletes given tasks by their place, passing over one it does not hold', () => {
+    const q = new PendingQueue((task) => task.id);
+    const tasks = [t(0, 5, 0), t(1, 5, 0), t(2, 5, 7), t(3, 1, 2), t(4, 1, 9)];
+    for (const x of tasks) q.arrive(x);
+    q.delete([tasks[1]!, tasks[4]!, t(9, 5, 3), t(8, 3, 1)]);
+    expect(q.items.map((x) => x.id)).toEqual([0, 2, 3]);
+    expect(q.length).toBe(3);
+    // An equal task that is another object is not the one queued.
+    q.delete([t(0, 5, 0)]);
+    expect(q.length).toBe(3);
+  });
+
   it('merges with another queue in queue order, each keeping its own', () => {
     const a = new PendingQueue((task) => task.id);
     const b = new PendingQueue((task) => task.id);
