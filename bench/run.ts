@@ -1,10 +1,11 @@
 // `npm run bench`: the micro-benchmarks (tinybench), then the end-to-end benchmark against the
 // SimPy peer. Results also go to bench/results/latest.json.
 //
-//   npm run bench                      everything, at the scale of the targets (several minutes)
+//   npm run bench                      everything, at the scale of the targets (an hour or more: the
+//                                      Google-scale runs alone may take 20 minutes each)
 //   npm run bench -- --quick           the end-to-end run on a small cell (seconds)
 //   npm run bench -- --no-peer         skip the peer
-//   npm run bench -- --only queue,placement,histogram,csv,readers,macro,scale
+//   npm run bench -- --only queue,placement,histogram,csv,readers,macro,scale,google
 //   npm run bench -- --ci              the short run for CI: ratios against bench/baseline.json
 //                                      (--update-baseline to write it from this run)
 
@@ -18,7 +19,7 @@ import { macroBench } from './macro.ts';
 import { placementBench } from './placement.bench.ts';
 import { queueBench } from './queue.bench.ts';
 import { readersBench } from './readers.bench.ts';
-import { scaleBench } from './scale.ts';
+import { googleScaleBench, scaleBench } from './scale.ts';
 import { printRows, type Row } from './util.ts';
 import { PROJECT } from '../test/peer-support.ts';
 
@@ -59,6 +60,9 @@ if (wanted('macro')) {
 }
 if (wanted('scale')) {
   results.scale = await scaleBench(values.quick ? { maxNodes: 4000, maxTasks: 400_000 } : {});
+}
+if (wanted('google')) {
+  results.google = await googleScaleBench(values.quick ? { tasks: 1_000_000, limitSeconds: 300 } : {});
 }
 writeFileSync(join(PROJECT, 'bench', 'results', 'latest.json'), JSON.stringify(results, null, 2) + '\n');
 console.log('\nwrote bench/results/latest.json');

@@ -42,18 +42,27 @@ export function scaleSteps(maxNodes = MAX_NODES, maxTasks = MAX_TASKS): [number,
 }
 
 const TIME = '/usr/bin/time';
+const TIMEOUT = '/usr/bin/timeout';
 /** Where a scheduler's series stops short of MAX_TASKS: binpack's 1.6-million step took 10 minutes. */
 const SHORTER: Readonly<Record<string, number>> = { binpack: 800_000 };
 
-function run(scheduler: string, nodes: number, tasks: number): ScaleRow {
+/**
+ * `berth sim` on the production preset in a fresh process, timed, with its peak resident memory
+ * where GNU time is present. Stopped after `limitSeconds` (by coreutils' timeout, so that the
+ * simulation itself is ended, not only its timer): then undefined.
+ */
+function run(scheduler: string, nodes: number, tasks: number, load = 0.9, limitSeconds = Infinity): ScaleRow | undefined {
   const args = [join(PROJECT, 'bin', 'berth.js'), 'sim', '--scheduler', scheduler, '--nodes', String(nodes), '--tasks', String(tasks),
-    '--load', '0.9', '--json', '--quiet'];
+    '--load', String(load), '--json', '--quiet'];
+  const limited = Number.isFinite(limitSeconds) && existsSync(TIMEOUT);
+  const command = limited ? [TIMEOUT, String(limitSeconds), process.execPath, ...args] : [process.execPath, ...args];
   const timed = existsSync(TIME);
   const t0 = performance.now();
   const r = timed
-    ? spawnSync(TIME, ['-f', '%M', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 })
-    : spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
+    ? spawnSync(TIME, ['-f', '%M', ...command], { encoding: 'utf8', maxBuffer: 1 << 26 })
+    : spawnSync(command[0]!, command.slice(1), { encoding: 'utf8', maxBuffer: 1 << 26 });
   const wall = (performance.now() - t0) / 1000;
+  if (limited && r.status === 124) return undefined;
   if (r.status !== 0) throw new Error(`berth sim failed: ${r.stderr}`);
   const summary = JSON.parse(r.stdout) as Summary;
   const kib = timed ? Number(r.stderr.trim().split('\n').pop()) : NaN;
@@ -63,21 +72,68 @@ function run(scheduler: string, nodes: number, tasks: number): ScaleRow {
   };
 }
 
-export async function scaleBench(options: { schedulers?: readonly string[]; maxNodes?: number; maxTasks?: number } = {},
-  log: (line: string) => void = console.log): Promise<ScaleRow[]> {
-  // Measure the command as users run it after `npm ci`: from the bundle, not through tsx.
+/** One row of the scale series, as the bench prints it. */
+function describeRow(row: ScaleRow): string {
+  return `${row.scheduler.padEnd(10)} ${row.nodes.toLocaleString('en-US').padStart(6)} nodes ${row.tasks.toLocaleString('en-US').padStart(10)} tasks  ` +
+    `${row.wallSeconds.toFixed(1).padStart(6)} s  ${row.microsPerTask.toFixed(1).padStart(6)} µs/task` +
+    `${row.peakMiB === null ? '' : `  ${Math.round(row.peakMiB)} MiB peak`}`;
+}
+
+/** The Google-scale target: a month of a 12,500-machine cell. */
+export const GOOGLE_SCALE = { nodes: 12_500, tasks: 25_000_000, load: 0.8, seconds: 120, peakMiB: 4096 } as const;
+
+export interface GoogleScaleRow {
+  readonly scheduler: string;
+  readonly tasks: number;
+  /** Null when the run was stopped at the time limit. */
+  readonly result: ScaleRow | null;
+  readonly limitSeconds: number;
+  /** Within GOOGLE_SCALE's time and memory. */
+  readonly met: boolean;
+}
+
+/**
+ * `berth sim` at Google scale (12,500 nodes, 25 million tasks at load 0.8) for each scheduler,
+ * each stopped after `limitSeconds`; reports the time, the peak memory and whether the target
+ * holds.
+ */
+export async function googleScaleBench(options: { schedulers?: readonly string[]; tasks?: number; limitSeconds?: number } = {},
+  log: (line: string) => void = console.log): Promise<GoogleScaleRow[]> {
+  buildBundle();
+  const tasks = options.tasks ?? GOOGLE_SCALE.tasks;
+  const limitSeconds = options.limitSeconds ?? 1200;
+  log(`\nGoogle scale: berth sim, production preset, ${GOOGLE_SCALE.nodes.toLocaleString('en-US')} nodes, ` +
+    `${tasks.toLocaleString('en-US')} tasks at load ${GOOGLE_SCALE.load} (target: ${GOOGLE_SCALE.seconds} s and ${GOOGLE_SCALE.peakMiB / 1024} GiB at ` +
+    `${GOOGLE_SCALE.tasks.toLocaleString('en-US')} tasks), each stopped after ${limitSeconds} s`);
+  const rows: GoogleScaleRow[] = [];
+  for (const scheduler of options.schedulers ?? ['first-fit', 'binpack']) {
+    const result = run(scheduler, GOOGLE_SCALE.nodes, tasks, GOOGLE_SCALE.load, limitSeconds) ?? null;
+    const met = result !== null && tasks >= GOOGLE_SCALE.tasks && result.wallSeconds <= GOOGLE_SCALE.seconds &&
+      result.peakMiB !== null && result.peakMiB < GOOGLE_SCALE.peakMiB;
+    rows.push({ scheduler, tasks, result, limitSeconds, met });
+    log(`  ${result === null ? `${scheduler.padEnd(10)} stopped after ${limitSeconds} s, not finished` : describeRow(result)}  ` +
+      `${met ? 'target met' : 'target not met'}`);
+  }
+  return rows;
+}
+
+/** Builds dist/: the runs measure the command as users run it after `npm ci`, from the bundle. */
+function buildBundle(): void {
   const build = spawnSync(process.execPath, [join(PROJECT, 'bin', 'build.js')], { encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`could not build dist/: ${build.stderr}`);
+}
+
+export async function scaleBench(options: { schedulers?: readonly string[]; maxNodes?: number; maxTasks?: number } = {},
+  log: (line: string) => void = console.log): Promise<ScaleRow[]> {
+  buildBundle();
   const rows: ScaleRow[] = [];
   log('\nCost as the work grows: berth sim, production preset at load 0.9, nodes and tasks doubled in turn (fresh process each)');
   for (const scheduler of options.schedulers ?? ['first-fit', 'binpack']) {
     const maxTasks = Math.min(options.maxTasks ?? MAX_TASKS, SHORTER[scheduler] ?? MAX_TASKS);
     for (const [nodes, tasks] of scaleSteps(options.maxNodes, maxTasks)) {
-      const row = run(scheduler, nodes, tasks);
+      const row = run(scheduler, nodes, tasks)!;
       rows.push(row);
-      log(`  ${scheduler.padEnd(10)} ${nodes.toLocaleString('en-US').padStart(6)} nodes ${tasks.toLocaleString('en-US').padStart(9)} tasks  ` +
-        `${row.wallSeconds.toFixed(1).padStart(6)} s  ${row.microsPerTask.toFixed(1).padStart(6)} µs/task` +
-        `${row.peakMiB === null ? '' : `  ${Math.round(row.peakMiB)} MiB peak`}`);
+      log(`  ${describeRow(row)}`);
     }
   }
   writeFileSync(join(PROJECT, 'bench', 'scale.svg'), await renderSvg(scaleSpec(rows)));
