@@ -681,7 +681,7 @@ export class Simulation {
     if (this.parked.length === 0) {
       this.parkedFrontier.clear();
     } else {
-      const fits = grown.length <= 8 ? fitsOneOf(this.cluster, grown) : fitsSomewhere(this.cluster);
+      const fits = fitsOnGrown(this.cluster, grown);
       if (this.parkedFrontier.anyFits(fits)) {
         found = this.parked.filter(fits);
         if (found.length === 0 && !this.parkedFrontier.full) {
@@ -802,7 +802,7 @@ export class Simulation {
       // tasks. Room for them can only be on a node whose room grew, before the round or in it
       // (where preemption evicted), as it was the only room for them when the round began.
       const grown = this.grown.length > 0 ? [...this.roundGrown, ...this.grown] : this.roundGrown;
-      const fitsGrown = grown.length <= 8 ? fitsOneOf(this.cluster, grown) : fitsSomewhere(this.cluster);
+      const fitsGrown = fitsOnGrown(this.cluster, grown);
       const leaving: PendingTask[] = [];
       const active: PendingTask[] = [];
       for (const task of unparked) {
@@ -961,6 +961,15 @@ function copyOwner(record: TaskRecord, to: { job?: string; user?: string; group?
   if (record.user !== undefined) to.user = record.user;
   if (record.group !== undefined) to.group = record.group;
   if (record.groupSize !== undefined) to.groupSize = record.groupSize;
+}
+
+/**
+ * Does a parked request fit on one of these nodes, whose room grew (the only room it can have)?
+ * Checked node by node when they are few, else by the index over the whole cluster (the same
+ * answer).
+ */
+function fitsOnGrown(cluster: Cluster, grown: readonly number[]): (r: Resources) => boolean {
+  return grown.length <= 8 ? fitsOneOf(cluster, grown) : fitsSomewhere(cluster);
 }
 
 /** Does a request fit on one of a few nodes (up, with room)? Their room is read once. */
