@@ -131,6 +131,7 @@ export async function* taskEvents2011(path: string, scale: Scale, options: ReadO
         let count = 0, quote = false, end = start;
         for (; end < n; end++) {
           const b = bytes[end]!;
+          if (b > 44) continue; // digits, letters, '-' and '.': most bytes, one test
           if (b === 44 /* , */) {
             if (count < commas.length) commas[count++] = end;
           } else if (b === 10 /* \n */) {
