@@ -2,12 +2,14 @@
 // out (gzip where they gzip, Google's task events in several parts), every format holding the
 // same synthetic tasks (the production preset), written here in that format. Then the real
 // samples of ../shared/traces when they are beside the project. Each read is timed whole,
-// opening to the last record, three times, in the bundled code the command line runs; the
-// median is reported with the spread.
+// opening to the last record, three times, in the bundled code the command line runs, each
+// format in a worker thread of its own (see read-trace.ts why); the median is reported with
+// the spread.
 
 import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { gzipSync } from 'node:zlib';
 import { expandGroups } from '../sim/cluster-file.ts';
 import { MICROS_PER_SECOND } from '../sim/units.ts';
@@ -16,7 +18,8 @@ import { writeNativeCsv } from '../traces/native.ts';
 import type { TaskRecord } from '../traces/record.ts';
 import { productionCell, productionWorkload } from '../traces/synthetic/production.ts';
 import { SHARED } from '../test/peer-support.ts';
-import { bundled, median, type Row } from './util.ts';
+import type { CaseRuns, ReadRun } from './read-trace.ts';
+import { bundle, median, type Row } from './util.ts';
 
 const REPEATS = 3;
 const GOOGLE_PARTS = 4;
@@ -41,23 +44,20 @@ export async function readersBench(tasks = 200_000): Promise<Row[]> {
     real('swf: LANL-CM5 (real)', 'swf', 'swf', 'LANL-CM5-1994-4.1-cln.swf.gz');
     real('openb: pod list (real)', 'openb', 'alibaba-gpu-v2023', 'openb_pod_list_default.csv');
 
-    const { timeRead, timeGoogleRows, writeCacheOf } = await bundled<typeof import('./read-trace.ts')>('read-trace.ts');
+    const reader = await bundle('read-trace.ts');
     const rows: Row[] = [];
     const suite = `Reading traces (${tasks.toLocaleString('en-US')} synthetic tasks per format; whole reads, median of ${REPEATS}; ` +
-      'then from the binary cache)';
+      'then from the binary cache; each format in a worker of its own)';
     for (const c of cases) {
-      const parsed = await medianRate(() => timeRead(c.format, c.files));
-      await writeCacheOf(c.format, c.files);
-      const cached = await medianRate(() => timeRead(c.format, c.files, true));
+      const runs = await inWorker(reader, c.format, c.files);
+      const parsed = medianRate(runs.parsed);
+      const cached = medianRate(runs.cached);
       rows.push(
-        { suite, name: `${c.name}, ${parsed.tasks.toLocaleString('en-US')} tasks`, perSecond: parsed.median, unit: 'tasks', error: parsed.error },
+        { suite, name: `${c.name}, ${parsed.count.toLocaleString('en-US')} tasks`, perSecond: parsed.median, unit: 'tasks', error: parsed.error },
         { suite, name: `  the same from its cache: ${(cached.median / parsed.median).toFixed(1)}x`, perSecond: cached.median, unit: 'tasks', error: cached.error },
       );
-      if (c.format === 'google2011') {
-        const parsing = await medianRate(async () => {
-          const r = await timeGoogleRows(c.files);
-          return { seconds: r.seconds, tasks: r.rows };
-        });
+      if (runs.googleRows) {
+        const parsing = medianRate(runs.googleRows);
         rows.push({ suite, name: '  its task_events rows, parsing alone (before the join)', perSecond: parsing.median, unit: 'rows', error: parsing.error });
       }
     }
@@ -67,13 +67,25 @@ export async function readersBench(tasks = 200_000): Promise<Row[]> {
   }
 }
 
-/** Tasks per second of REPEATS reads: the median, and half the range relative to it. */
-async function medianRate(read: () => Promise<{ seconds: number; tasks: number }>): Promise<{ median: number; error: number; tasks: number }> {
-  const runs: { seconds: number; tasks: number }[] = [];
-  for (let i = 0; i < REPEATS; i++) runs.push(await read());
-  const rates = runs.map((r) => r.tasks / r.seconds);
+/** One format's reads (read-trace.ts's readCase) in a worker thread of its own. */
+async function inWorker(reader: string, format: TraceFormat, files: string[]): Promise<CaseRuns> {
+  const worker = new Worker(reader, { workerData: { readCase: { format, files, repeats: REPEATS } } });
+  try {
+    return await new Promise<CaseRuns>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`the ${format} reader's worker stopped (exit code ${code}) before it reported`)));
+    });
+  } finally {
+    await worker.terminate();
+  }
+}
+
+/** Items per second of the runs: the median, and half the range relative to it. */
+function medianRate(runs: readonly ReadRun[]): { median: number; error: number; count: number } {
+  const rates = runs.map((r) => r.count / r.seconds);
   const mid = median(rates);
-  return { median: mid, error: (Math.max(...rates) - Math.min(...rates)) / 2 / mid, tasks: runs[0]!.tasks };
+  return { median: mid, error: (Math.max(...rates) - Math.min(...rates)) / 2 / mid, count: runs[0]!.count };
 }
 
 type Writer = (tasks: readonly TaskRecord[], base: string) => Promise<string[]>;

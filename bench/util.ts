@@ -83,10 +83,15 @@ export const median = (xs: readonly number[]): number => [...xs].sort((a, b) => 
  * tsx, whose name-keeping wrappers slow hot code), then imported.
  */
 export async function bundled<T>(entry: string): Promise<T> {
+  return (await import(pathToFileURL(await bundle(entry)).href)) as T;
+}
+
+/** Bundles a bench module as bundled() does; returns the bundle's path (to load in a worker). */
+export async function bundle(entry: string): Promise<string> {
   const outfile = join(PROJECT, 'bench', 'results', `.${entry.replace(/\.ts$/, '')}.mjs`);
   await build({
     entryPoints: [join(PROJECT, 'bench', entry)], outfile, bundle: true, packages: 'external',
     platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning',
   });
-  return (await import(pathToFileURL(outfile).href)) as T;
+  return outfile;
 }
