@@ -6,12 +6,13 @@
 // first. That key is what makes same-instant order explicit and reproducible (SimPy's heap key
 // is (time, priority, eid) for the same reason).
 //
-// The hot path allocates nothing: an event lives in a slot of parallel typed arrays, and the
-// heap (fastpriorityqueue) holds slot numbers, which V8 stores unboxed. Time and class share
-// one key, time * 16 + class, exact while time < 2^49 µs (17.8 years), so most comparisons
-// read one array.
-
-import FastPriorityQueue from 'fastpriorityqueue';
+// The hot path allocates nothing: an event's payload and state live in a slot of typed arrays,
+// and the heap is a 4-ary heap of its own whose (key, sequence, slot) entries are typed arrays in
+// heap order. Time and class share one key, time * 16 + class, exact while time < 2^49 µs (17.8
+// years), so most comparisons read one number, and a node's four children lie in one cache
+// line. It replaced fastpriorityqueue holding slot numbers with a comparator that looked each
+// slot's key up: at 100,000 waiting events every comparison was a cache miss
+// (bench/queue.bench.ts runs both).
 
 /** Handle of a scheduled event, valid until the event is dispatched or cancelled. */
 export type EventId = number & { readonly __brand: 'EventId' };
@@ -31,31 +32,33 @@ export class Engine {
   /** Events dispatched so far. */
   dispatched = 0;
 
-  /** time * CLASSES + class */
-  private key: Float64Array;
-  private seq: Float64Array;
+  // Slots: what an event carries, and whether it is waiting (1), cancelled (2) or free (0).
   private payload: Int32Array;
   private live: Uint8Array;
   private freeSlots: Int32Array;
   private freeCount: number;
   private nextSeq = 0;
-  private heap: FastPriorityQueue<number>;
+  // The heap, in heap order: entry i has children 4i+1 … 4i+4.
+  private heapKey: Float64Array;
+  private heapSeq: Float64Array;
+  private heapSlot: Int32Array;
+  private count = 0;
 
   constructor(private readonly dispatch: Dispatch, initialCapacity = 1024) {
     const n = Math.max(16, initialCapacity);
-    this.key = new Float64Array(n);
-    this.seq = new Float64Array(n);
     this.payload = new Int32Array(n);
     this.live = new Uint8Array(n);
     this.freeSlots = new Int32Array(n);
     for (let i = 0; i < n; i++) this.freeSlots[i] = n - 1 - i;
     this.freeCount = n;
-    this.heap = orderedBy(this.key, this.seq);
+    this.heapKey = new Float64Array(n);
+    this.heapSeq = new Float64Array(n);
+    this.heapSlot = new Int32Array(n);
   }
 
   /** Number of events waiting (cancelled ones included until they reach the top). */
   get size(): number {
-    return this.heap.size;
+    return this.count;
   }
 
   /** Schedules an event at `time` (integer µs, not before now). */
@@ -68,11 +71,9 @@ export class Engine {
     }
     if (this.freeCount === 0) this.grow();
     const slot = this.freeSlots[--this.freeCount]!;
-    this.key[slot] = time * CLASSES + cls;
-    this.seq[slot] = this.nextSeq++;
     this.payload[slot] = payload;
     this.live[slot] = 1;
-    this.heap.add(slot);
+    this.push(time * CLASSES + cls, this.nextSeq++, slot);
     return slot as EventId;
   }
 
@@ -86,8 +87,7 @@ export class Engine {
   /** Time of the next event, or undefined when none is waiting. */
   peekTime(): number | undefined {
     this.dropCancelled();
-    const top = this.heap.peek();
-    return top === undefined ? undefined : timeOf(this.key[top]!);
+    return this.count === 0 ? undefined : timeOf(this.heapKey[0]!);
   }
 
   /** Dispatches every event with time <= until (all of them by default). Returns how many. */
@@ -102,63 +102,99 @@ export class Engine {
 
   private loop(limit: number, inclusive: boolean): number {
     const start = this.dispatched;
-    for (;;) {
-      // Not kept in a local: a handler may schedule enough to grow the arrays, which replaces the heap.
-      const slot = this.heap.peek();
-      if (slot === undefined) break;
-      const key = this.key[slot]!;
+    while (this.count > 0) {
+      // Read through `this`: a handler may schedule enough to grow (replace) the arrays.
+      const key = this.heapKey[0]!;
       const t = timeOf(key);
       if (inclusive ? t > limit : t >= limit) break;
-      this.heap.poll();
+      const slot = this.heapSlot[0]!;
+      this.pop();
       const state = this.live[slot];
-      const cls = key - t * CLASSES;
       const payload = this.payload[slot]!;
       this.live[slot] = 0;
       this.freeSlots[this.freeCount++] = slot;
       if (state !== 1) continue;
       this.now = t;
       this.dispatched++;
-      this.dispatch(cls, payload, t);
+      this.dispatch(key - t * CLASSES, payload, t);
     }
     return this.dispatched - start;
   }
 
   private dropCancelled(): void {
-    for (;;) {
-      const slot = this.heap.peek();
-      if (slot === undefined || this.live[slot] === 1) return;
-      this.heap.poll();
+    while (this.count > 0) {
+      const slot = this.heapSlot[0]!;
+      if (this.live[slot] === 1) return;
+      this.pop();
       this.live[slot] = 0;
       this.freeSlots[this.freeCount++] = slot;
     }
   }
 
+  /** Adds an entry, moving it up past the entries it comes before. */
+  private push(key: number, seq: number, slot: number): void {
+    const heapKey = this.heapKey, heapSeq = this.heapSeq, heapSlot = this.heapSlot;
+    let i = this.count++;
+    while (i > 0) {
+      const p = (i - 1) >> 2;
+      const pk = heapKey[p]!;
+      if (pk < key || (pk === key && heapSeq[p]! < seq)) break;
+      heapKey[i] = pk;
+      heapSeq[i] = heapSeq[p]!;
+      heapSlot[i] = heapSlot[p]!;
+      i = p;
+    }
+    heapKey[i] = key;
+    heapSeq[i] = seq;
+    heapSlot[i] = slot;
+  }
+
+  /** Removes the first entry: the last one takes its place and moves down. */
+  private pop(): void {
+    const heapKey = this.heapKey, heapSeq = this.heapSeq, heapSlot = this.heapSlot;
+    const n = --this.count;
+    if (n === 0) return;
+    const key = heapKey[n]!, seq = heapSeq[n]!, slot = heapSlot[n]!;
+    let i = 0;
+    for (;;) {
+      const first = 4 * i + 1;
+      if (first >= n) break;
+      // The least of the (up to four) children.
+      let c = first;
+      let ck = heapKey[c]!;
+      const last = first + 3 < n ? first + 3 : n - 1;
+      for (let j = first + 1; j <= last; j++) {
+        const jk = heapKey[j]!;
+        if (jk < ck || (jk === ck && heapSeq[j]! < heapSeq[c]!)) {
+          c = j;
+          ck = jk;
+        }
+      }
+      if (key < ck || (key === ck && seq < heapSeq[c]!)) break;
+      heapKey[i] = ck;
+      heapSeq[i] = heapSeq[c]!;
+      heapSlot[i] = heapSlot[c]!;
+      i = c;
+    }
+    heapKey[i] = key;
+    heapSeq[i] = seq;
+    heapSlot[i] = slot;
+  }
+
   private grow(): void {
-    const old = this.key.length;
+    const old = this.payload.length;
     const n = old * 2;
-    const grow64 = (a: Float64Array) => { const b = new Float64Array(n); b.set(a); return b; };
-    this.key = grow64(this.key);
-    this.seq = grow64(this.seq);
-    const live = new Uint8Array(n); live.set(this.live); this.live = live;
     const payload = new Int32Array(n); payload.set(this.payload); this.payload = payload;
+    const live = new Uint8Array(n); live.set(this.live); this.live = live;
     const free = new Int32Array(n);
     for (let i = 0; i < old; i++) free[i] = n - 1 - i;
     this.freeSlots = free;
     this.freeCount = old;
-    // The comparator holds the arrays themselves (faster than reading them through `this`).
-    const waiting: number[] = [];
-    this.heap.forEach((slot) => waiting.push(slot));
-    this.heap = orderedBy(this.key, this.seq);
-    this.heap.heapify(waiting);
+    // Every slot is in the heap when it is full: the heap grows with the slots.
+    const heapKey = new Float64Array(n); heapKey.set(this.heapKey); this.heapKey = heapKey;
+    const heapSeq = new Float64Array(n); heapSeq.set(this.heapSeq); this.heapSeq = heapSeq;
+    const heapSlot = new Int32Array(n); heapSlot.set(this.heapSlot); this.heapSlot = heapSlot;
   }
 }
 
 const timeOf = (key: number): number => Math.floor(key / CLASSES);
-
-/** A heap of slots in order of (key, seq). */
-function orderedBy(key: Float64Array, seq: Float64Array): FastPriorityQueue<number> {
-  return new FastPriorityQueue<number>((a, b) => {
-    const ka = key[a]!, kb = key[b]!;
-    return ka !== kb ? ka < kb : seq[a]! < seq[b]!;
-  });
-}
