@@ -30,7 +30,7 @@ import { Channel, Metrics } from './metrics.ts';
 import { NodeBalance } from './node-balance.ts';
 import { PendingQueue } from './pending-queue.ts';
 import { stream } from './random.ts';
-import { TaskState, TaskTable } from './tasks.ts';
+import { TaskFlag, TaskState, TaskTable } from './tasks.ts';
 import {
   REASONS, nodeId, taskId,
   type DecideContext, type Decision, type NodeId, type NodeVerdict, type PendingTask, type Reason, type RunningTask, type Scheduler,
@@ -445,12 +445,13 @@ export class Simulation {
   }
 
   private onFinish(slot: number): void {
-    const record = this.tasks.record(slot);
-    this.metricsOrNone!.recordCompletion(this.engine.now - this.tasks.submit[slot]!, this.tasks.duration[slot]!);
+    const t = this.tasks;
+    const grouped = (t.flags[slot]! & TaskFlag.Group) !== 0 ? t.record(slot) : undefined;
+    this.metricsOrNone!.recordCompletion(this.engine.now - t.submit[slot]!, t.duration[slot]!);
     this.endAttempt(slot);
     this.completed++;
-    this.tasks.release(slot);
-    if (record.job !== undefined) for (const waiting of this.dependencies.finished(record.job, record.group)) this.enqueue(waiting);
+    t.release(slot);
+    if (grouped !== undefined) for (const waiting of this.dependencies.finished(grouped.job!, grouped.group)) this.enqueue(waiting);
     if (this.pendingCount > 0) this.requestRound();
   }
 
@@ -868,9 +869,8 @@ export class Simulation {
     t.state[slot] = TaskState.Running;
     t.node[slot] = node;
     t.start[slot] = now;
-    const service = t.record(slot).service;
-    if (service === undefined) t.finishEvent[slot] = this.engine.schedule(now + t.duration[slot]!, EventClass.Finish, slot);
-    else this.countReplica(service, 1);
+    if ((t.flags[slot]! & TaskFlag.Service) !== 0) this.countReplica(t.record(slot).service!, 1);
+    else t.finishEvent[slot] = this.engine.schedule(now + t.duration[slot]!, EventClass.Finish, slot);
     m.add(Channel.allocCpu, cpu);
     m.add(Channel.allocMemory, memory);
     m.add(Channel.allocGpu, gpu);
@@ -899,14 +899,15 @@ export class Simulation {
     m.add(Channel.allocGpu, -gpu);
     m.add(Channel.running, -1);
     this.digest.add(t.ordinal[slot]!, node, t.start[slot]!, now);
-    const service = t.record(slot).service;
-    if (service !== undefined) this.countReplica(service, -1);
+    if ((t.flags[slot]! & TaskFlag.Service) !== 0) this.countReplica(t.record(slot).service!, -1);
     this.onAttemptEnd?.({
       task: t.record(slot).id, node: this.cluster.nodeName(nodeId(node)), submit: t.submit[slot]!, start: t.start[slot]!, end: now,
     });
     t.node[slot] = -1;
     t.finishEvent[slot] = -1;
-    this.described[slot] = undefined;
+    // Written only when set: most runs never describe a task, and undefined written at every slot
+    // would turn the empty array into a slow dictionary.
+    if (this.described[slot] !== undefined) this.described[slot] = undefined;
     this.lastEnd = now;
   }
 

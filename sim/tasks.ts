@@ -15,6 +15,14 @@ export const TaskState = {
   Blocked: 4,
 } as const;
 
+/** Bits of TaskTable.flags: what a task's record has, known without reading the record. */
+export const TaskFlag = {
+  /** A replica of a service (record.service). */
+  Service: 1,
+  /** In a group of a job (record.job and record.group): tasks may wait for the group to finish. */
+  Group: 2,
+} as const;
+
 export class TaskTable {
   ordinal = new Float64Array(0);
   submit = new Float64Array(0);
@@ -27,6 +35,8 @@ export class TaskTable {
   node = new Int32Array(0);
   finishEvent = new Int32Array(0);
   state = new Uint8Array(0);
+  /** TaskFlag bits: the end of an attempt, which comes long after the record was last read, need not read it. */
+  flags = new Uint8Array(0);
   records: (TaskRecord | undefined)[] = [];
 
   private freeSlots = new Int32Array(0);
@@ -62,6 +72,7 @@ export class TaskTable {
     this.finishEvent[slot] = -1;
     this.start[slot] = -1;
     this.state[slot] = TaskState.Arriving;
+    this.flags[slot] = (record.service !== undefined ? TaskFlag.Service : 0) | (record.job !== undefined && record.group !== undefined ? TaskFlag.Group : 0);
     return slot;
   }
 
@@ -92,6 +103,7 @@ export class TaskTable {
     this.node = i32(this.node);
     this.finishEvent = i32(this.finishEvent);
     const state = new Uint8Array(capacity); state.set(this.state); this.state = state;
+    const flags = new Uint8Array(capacity); flags.set(this.flags); this.flags = flags;
     const free = new Int32Array(capacity);
     free.set(this.freeSlots.subarray(0, this.freeCount));
     // The lowest new slot ends on top of the stack, so slots fill from 0 upwards.
