@@ -26,10 +26,18 @@ export class PendingQueue {
   /** The tasks in queue order. Not to be changed while a round is consuming decisions. */
   get items(): readonly PendingTask[] {
     if (this.stale) {
-      this.ordered = this.levels.length === 1 ? this.fifos.get(this.levels[0]!)! : this.levels.flatMap((p) => this.fifos.get(p)!);
+      this.ordered = this.levels.length === 1 ? this.fifos.get(this.levels[0]!)! : this.concatenated();
       this.stale = false;
     }
     return this.ordered;
+  }
+
+  /** The FIFOs one after another, highest priority first (a new array: a round may keep the last). */
+  private concatenated(): PendingTask[] {
+    const out = new Array<PendingTask>(this.count);
+    let k = 0;
+    for (const priority of this.levels) for (const task of this.fifos.get(priority)!) out[k++] = task;
+    return out;
   }
 
   /** A new arrival: later than every queued task of its priority. */
