@@ -6,7 +6,7 @@ import { isAscii } from 'node:buffer';
 import { createInterface } from 'node:readline';
 import { InputError } from '../../sim/errors.ts';
 import { CsvSyntaxError, CsvTokenizer } from '../csv.ts';
-import { csvBatches, inputError, openInput } from '../input.ts';
+import { csvBatches, inputError, openInput, type OpenedFile } from '../input.ts';
 import type { ReplayMode } from '../../sim/simulation.ts';
 import type { TaskSource } from '../record.ts';
 
@@ -149,15 +149,28 @@ export async function* csvRows(path: string, stats: ReadStats): AsyncGenerator<R
   stats.files.push({ path, sha256: opened.sha256() });
 }
 
+/** A piece of a text file that ends at a line end (or at the end of the file). */
+export interface LineChunk {
+  readonly bytes: Buffer;
+  /** The same as text when the chunk is all ASCII, one character a byte; else undefined. */
+  readonly ascii: string | undefined;
+}
+
 /**
  * A text file in chunks of whole lines (the last may lack its line end), as bytes and, when the
  * chunk is all ASCII, as text too: one character a byte, so that an offset found in the bytes
  * cuts the text. For readers that scan bytes: no string per line, no decoding per field.
  */
-export async function* lineChunks(path: string, stats: ReadStats): AsyncGenerator<{ bytes: Buffer; ascii: string | undefined }> {
+export async function* lineChunks(path: string, stats: ReadStats): AsyncGenerator<LineChunk> {
   const opened = openInput(path);
+  yield* openedLineChunks(path, opened);
+  stats.files.push({ path, sha256: opened.sha256() });
+}
+
+/** lineChunks of a file already opened; recording its hash is left to the caller. */
+export async function* openedLineChunks(path: string, opened: OpenedFile): AsyncGenerator<LineChunk> {
   let rest: Buffer | undefined;
-  const chunk = (bytes: Buffer) => ({ bytes, ascii: isAscii(bytes) ? bytes.toString('latin1') : undefined });
+  const chunk = (bytes: Buffer): LineChunk => ({ bytes, ascii: isAscii(bytes) ? bytes.toString('latin1') : undefined });
   try {
     for await (const data of opened.stream as AsyncIterable<Buffer>) {
       const bytes = rest === undefined ? data : Buffer.concat([rest, data]);
@@ -169,7 +182,6 @@ export async function* lineChunks(path: string, stats: ReadStats): AsyncGenerato
     throw inputError(err, path);
   }
   if (rest !== undefined) yield chunk(rest);
-  stats.files.push({ path, sha256: opened.sha256() });
 }
 
 /** The lines of a text file with their numbers (1-based), in batches. */
