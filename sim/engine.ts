@@ -9,10 +9,10 @@
 // The hot path allocates nothing: an event's payload and state live in a slot of typed arrays,
 // and the heap is a 4-ary heap of its own whose (key, sequence, slot) entries are typed arrays in
 // heap order. Time and class share one key, time * 16 + class, exact while time < 2^49 µs (17.8
-// years), so most comparisons read one number, and a node's four children lie in one cache
-// line. It replaced fastpriorityqueue holding slot numbers with a comparator that looked each
-// slot's key up: at 100,000 waiting events every comparison was a cache miss
-// (bench/queue.bench.ts runs both).
+// years), so most comparisons read one number, and a node's four children lie side by side. It
+// replaced fastpriorityqueue holding slot numbers with a comparator that looked each slot's key
+// up, a cache miss per comparison once many events wait: bench/queue.bench.ts runs both (the
+// old layout is faster with 1,000 events waiting, slower from 100,000 on, as in large runs).
 
 /** Handle of a scheduled event, valid until the event is dispatched or cancelled. */
 export type EventId = number & { readonly __brand: 'EventId' };

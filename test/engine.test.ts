@@ -101,6 +101,42 @@ describe('Engine', () => {
     expect(seen).toEqual([[2, 0, 2]]);
   });
 
+  it('agrees with a sorted list under random scheduling, cancelling and running, across growth', () => {
+    const random = stream(11, 'engine-model');
+    const seen: [number, number, number][] = [];
+    const engine = new Engine((cls, payload, now) => seen.push([now, cls, payload]), 16);
+    // The model: every event waiting, with the order it was scheduled in.
+    let waiting: { time: number; cls: number; payload: number; order: number; id: number }[] = [];
+    const expected: [number, number, number][] = [];
+    let order = 0;
+    const take = (until: number) => {
+      waiting.sort((a, b) => a.time - b.time || a.cls - b.cls || a.order - b.order);
+      const due = waiting.filter((e) => e.time <= until);
+      waiting = waiting.filter((e) => e.time > until);
+      for (const e of due) expected.push([e.time, e.cls, e.payload]);
+    };
+    for (let step = 0; step < 3000; step++) {
+      const r = random();
+      if (r < 0.6) {
+        const time = engine.now + Math.floor(random() * 40);
+        const cls = Math.floor(random() * 4);
+        const id = engine.schedule(time, cls, step);
+        waiting.push({ time, cls, payload: step, order: order++, id });
+      } else if (r < 0.75 && waiting.length > 0) {
+        const victim = waiting.splice(Math.floor(random() * waiting.length), 1)[0]!;
+        expect(engine.cancel(victim.id as never)).toBe(true);
+      } else {
+        const until = engine.now + Math.floor(random() * 20);
+        take(until);
+        engine.run(until);
+      }
+    }
+    take(Infinity);
+    engine.run();
+    expect(seen).toEqual(expected);
+    expect(engine.size).toBe(0);
+  });
+
   it('refuses times in the past, fractional times and classes out of range', () => {
     const { engine } = recorder();
     engine.schedule(10, 0, 0);
