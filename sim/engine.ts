@@ -11,8 +11,9 @@
 // heap order. Time and class share one key, time * 16 + class, exact while time < 2^49 µs (17.8
 // years), so most comparisons read one number, and a node's four children lie side by side. It
 // replaced fastpriorityqueue holding slot numbers with a comparator that looked each slot's key
-// up, a cache miss per comparison once many events wait: bench/queue.bench.ts runs both (the
-// old layout is faster with 1,000 events waiting, slower from 100,000 on, as in large runs).
+// up, a cache miss per comparison once many events wait: bench/queue.bench.ts runs both (with
+// 1,000 events waiting the old layout is as fast or faster; from 100,000 on, as in large runs,
+// it is slower).
 
 /** Handle of a scheduled event, valid until the event is dispatched or cancelled. */
 export type EventId = number & { readonly __brand: 'EventId' };
@@ -133,28 +134,24 @@ export class Engine {
 
   /** Adds an entry, moving it up past the entries it comes before. */
   private push(key: number, seq: number, slot: number): void {
-    const heapKey = this.heapKey, heapSeq = this.heapSeq, heapSlot = this.heapSlot;
+    const heapKey = this.heapKey, heapSeq = this.heapSeq;
     let i = this.count++;
     while (i > 0) {
       const p = (i - 1) >> 2;
       const pk = heapKey[p]!;
       if (pk < key || (pk === key && heapSeq[p]! < seq)) break;
-      heapKey[i] = pk;
-      heapSeq[i] = heapSeq[p]!;
-      heapSlot[i] = heapSlot[p]!;
+      this.move(p, i);
       i = p;
     }
-    heapKey[i] = key;
-    heapSeq[i] = seq;
-    heapSlot[i] = slot;
+    this.put(i, key, seq, slot);
   }
 
   /** Removes the first entry: the last one takes its place and moves down. */
   private pop(): void {
-    const heapKey = this.heapKey, heapSeq = this.heapSeq, heapSlot = this.heapSlot;
+    const heapKey = this.heapKey, heapSeq = this.heapSeq;
     const n = --this.count;
     if (n === 0) return;
-    const key = heapKey[n]!, seq = heapSeq[n]!, slot = heapSlot[n]!;
+    const key = heapKey[n]!, seq = heapSeq[n]!, slot = this.heapSlot[n]!;
     let i = 0;
     for (;;) {
       const first = 4 * i + 1;
@@ -171,14 +168,23 @@ export class Engine {
         }
       }
       if (key < ck || (key === ck && seq < heapSeq[c]!)) break;
-      heapKey[i] = ck;
-      heapSeq[i] = heapSeq[c]!;
-      heapSlot[i] = heapSlot[c]!;
+      this.move(c, i);
       i = c;
     }
-    heapKey[i] = key;
-    heapSeq[i] = seq;
-    heapSlot[i] = slot;
+    this.put(i, key, seq, slot);
+  }
+
+  /** Copies the heap's entry `from` to `to`. */
+  private move(from: number, to: number): void {
+    this.heapKey[to] = this.heapKey[from]!;
+    this.heapSeq[to] = this.heapSeq[from]!;
+    this.heapSlot[to] = this.heapSlot[from]!;
+  }
+
+  private put(i: number, key: number, seq: number, slot: number): void {
+    this.heapKey[i] = key;
+    this.heapSeq[i] = seq;
+    this.heapSlot[i] = slot;
   }
 
   private grow(): void {
