@@ -21,7 +21,10 @@
 // Static aggregates: over every node present whatever its status, the largest capacity.
 //
 // Layout: the usual implicit binary tree; node t has children 2t and 2t+1, leaves start at
-// `size` (a power of two). Padding leaves hold nothing.
+// `size` (a power of two). Padding leaves hold nothing. The values an update or a query reads
+// together lie together: a tree node's fit aggregates are one run of FIT numbers, its
+// load-dependent score aggregates one run of LOAD, so that a step of a walk touches a few cache
+// lines rather than one for each aggregate.
 
 import { SCORE_EPSILON, fraction, leastAllocatedScore, mostAllocatedScore } from '../schedulers/scores.ts';
 import { MIB_PER_GIB, MILLI_PER_CORE } from './units.ts';
@@ -34,6 +37,12 @@ const ROOM_RUNG = 4;
 /** Levels of room (MiB at 4 GiB per core): the utilization ladder keeps a maximum for each. */
 const LEVELS = [0, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768];
 const L = LEVELS.length;
+/** A tree node's fit aggregates, at [t * FIT + …]: the largest free cpu, memory, gpu, then the K joint maxima. */
+const FIT = 3 + K;
+const CPU = 0, MEM = 1, GPU = 2, JOINT = 3;
+/** A tree node's load-dependent score aggregates, at [t * LOAD + …]: the L utilization maxima, then the smallest utilization. */
+const LOAD = L + 1;
+const UTIL_MIN = L;
 
 /** Codes of NodeArrays.status. */
 export const NODE_STATUS = { down: 0, up: 1, absent: 2 } as const;
@@ -53,17 +62,15 @@ export interface NodeArrays {
 
 export class CapacityIndex {
   readonly size: number;
-  // Fit aggregates, over up nodes.
-  private readonly freeCpu: Float64Array;
-  private readonly freeMem: Float64Array;
-  private readonly freeGpu: Float64Array;
-  /** max of min(free cpu · RATIOS[k], free memory), at [t * K + k]. */
-  private readonly joint: Float64Array;
+  /**
+   * Fit aggregates, over up nodes: the largest free amount of each resource, and the largest
+   * min(free cpu · RATIOS[k], free memory) at JOINT + k.
+   */
+  private readonly fit: Float64Array;
   // Score aggregates, over up nodes, kept while `scoring`.
   private scoring = false;
-  /** max utilization over nodes with room >= LEVELS[j], at [t * L + j]. */
-  private readonly utilAt: Float64Array;
-  private readonly utilMin: Float64Array;
+  /** The largest utilization over nodes with room >= LEVELS[j] at j, the smallest at UTIL_MIN. */
+  private readonly load: Float64Array;
   private readonly invCpuMax: Float64Array;
   private readonly invMemMax: Float64Array;
   private readonly invCpuMin: Float64Array;
@@ -99,12 +106,9 @@ export class CapacityIndex {
     while (size < nodeCount) size *= 2;
     this.size = size;
     const make = (fill: number, per = 1) => new Float64Array(2 * size * per).fill(fill);
-    this.freeCpu = make(-1);
-    this.freeMem = make(-1);
-    this.freeGpu = make(-1);
-    this.joint = make(-1, K);
-    this.utilAt = make(-Infinity, L);
-    this.utilMin = make(Infinity);
+    this.fit = make(-1, FIT);
+    this.load = make(-Infinity, LOAD);
+    for (let t = 0; t < 2 * size; t++) this.load[t * LOAD + UTIL_MIN] = Infinity;
     this.invCpuMax = make(0);
     this.invMemMax = make(0);
     this.invCpuMin = make(Infinity);
@@ -168,7 +172,7 @@ export class CapacityIndex {
 
   /** The largest free amount of a resource on any up node (-1 when no node is up). */
   maxFree(resource: 'cpu' | 'memory' | 'gpu'): number {
-    return (resource === 'cpu' ? this.freeCpu : resource === 'memory' ? this.freeMem : this.freeGpu)[1]!;
+    return this.fit[FIT + (resource === 'cpu' ? CPU : resource === 'memory' ? MEM : GPU)]!;
   }
 
   private setQuery(cpu: number, mem: number, gpu: number): void {
@@ -192,9 +196,10 @@ export class CapacityIndex {
   }
 
   private fitsAt(t: number): boolean {
-    return this.freeCpu[t]! >= this.qCpu && this.freeMem[t]! >= this.qMem && this.freeGpu[t]! >= this.qGpu &&
-      (this.qHigh < 0 || this.joint[t * K + this.qHigh]! >= this.qHighAt) &&
-      (this.qLow < 0 || this.joint[t * K + this.qLow]! >= this.qLowAt);
+    const fit = this.fit, at = t * FIT;
+    return fit[at + CPU]! >= this.qCpu && fit[at + MEM]! >= this.qMem && fit[at + GPU]! >= this.qGpu &&
+      (this.qHigh < 0 || fit[at + JOINT + this.qHigh]! >= this.qHighAt) &&
+      (this.qLow < 0 || fit[at + JOINT + this.qLow]! >= this.qLowAt);
   }
 
   /** Leftmost fitting leaf at index >= from under t, which covers [lo, lo+width). */
@@ -213,10 +218,10 @@ export class CapacityIndex {
    */
   private bound(t: number): number {
     if (this.qMost) {
-      return 100 * this.utilAt[t * L + this.qLevel]! +
+      return 100 * this.load[t * LOAD + this.qLevel]! +
         50 * (this.qCpu * this.invCpuMax[t]! + this.qMem * this.invMemMax[t]!) + SCORE_EPSILON;
     }
-    return 100 - 100 * this.utilMin[t]! - 50 * (this.qCpu * this.invCpuMin[t]! + this.qMem * this.invMemMin[t]!) + SCORE_EPSILON;
+    return 100 - 100 * this.load[t * LOAD + UTIL_MIN]! - 50 * (this.qCpu * this.invCpuMin[t]! + this.qMem * this.invMemMin[t]!) + SCORE_EPSILON;
   }
 
   /** Could a range starting at `lo` with this bound still beat the best so far? */
@@ -278,24 +283,25 @@ export class CapacityIndex {
     const n = this.nodes;
     const fc = n.capCpu[node]! - n.allocCpu[node]!;
     const fm = n.capMem[node]! - n.allocMem[node]!;
-    this.freeCpu[t] = fc;
-    this.freeMem[t] = fm;
-    this.freeGpu[t] = n.capGpu[node]! - n.allocGpu[node]!;
-    for (let k = 0; k < K; k++) this.joint[t * K + k] = min(fc * RATIOS[k]!, fm);
+    const fit = this.fit, at = t * FIT;
+    fit[at + CPU] = fc;
+    fit[at + MEM] = fm;
+    fit[at + GPU] = n.capGpu[node]! - n.allocGpu[node]!;
+    for (let k = 0; k < K; k++) fit[at + JOINT + k] = min(fc * RATIOS[k]!, fm);
     if (!this.scoring) return;
     const u = 0.5 * (fraction(n.allocCpu[node]!, n.capCpu[node]!) + fraction(n.allocMem[node]!, n.capMem[node]!));
-    const room = this.joint[t * K + ROOM_RUNG]!;
-    for (let j = 0; j < L; j++) this.utilAt[t * L + j] = room >= LEVELS[j]! ? u : -Infinity;
-    this.utilMin[t] = u;
+    const room = fit[at + JOINT + ROOM_RUNG]!;
+    const load = this.load, lt = t * LOAD;
+    for (let j = 0; j < L; j++) load[lt + j] = room >= LEVELS[j]! ? u : -Infinity;
+    load[lt + UTIL_MIN] = u;
   }
 
   private setLeaf(node: number): void {
     const t = node + this.size;
     this.capCpu[t] = this.capMem[t] = this.capGpu[t] = -1;
-    this.freeCpu[t] = this.freeMem[t] = this.freeGpu[t] = -1;
-    this.joint.fill(-1, t * K, t * K + K);
-    this.utilAt.fill(-Infinity, t * L, t * L + L);
-    this.utilMin[t] = Infinity;
+    this.fit.fill(-1, t * FIT, t * FIT + FIT);
+    this.load.fill(-Infinity, t * LOAD, t * LOAD + L);
+    this.load[t * LOAD + UTIL_MIN] = Infinity;
     this.invCpuMax[t] = this.invMemMax[t] = 0;
     this.invCpuMin[t] = this.invMemMin[t] = Infinity;
     if (node >= this.nodeCount) return;
@@ -312,21 +318,12 @@ export class CapacityIndex {
 
   /** Recomputes a range's fit aggregates from its children; returns whether any changed. */
   private pullFit(t: number, l: number, r: number): boolean {
-    const freeCpu = this.freeCpu, freeMem = this.freeMem, freeGpu = this.freeGpu, joint = this.joint;
+    const fit = this.fit;
     let changed = false;
-    const fc = max(freeCpu[l]!, freeCpu[r]!);
-    const fm = max(freeMem[l]!, freeMem[r]!);
-    const fg = max(freeGpu[l]!, freeGpu[r]!);
-    if (fc !== freeCpu[t] || fm !== freeMem[t] || fg !== freeGpu[t]) {
-      freeCpu[t] = fc;
-      freeMem[t] = fm;
-      freeGpu[t] = fg;
-      changed = true;
-    }
-    for (let k = 0, a = l * K, b = r * K, c = t * K; k < K; k++, a++, b++, c++) {
-      const v = max(joint[a]!, joint[b]!);
-      if (v !== joint[c]) {
-        joint[c] = v;
+    for (let i = 0, a = l * FIT, b = r * FIT, c = t * FIT; i < FIT; i++, a++, b++, c++) {
+      const v = max(fit[a]!, fit[b]!);
+      if (v !== fit[c]) {
+        fit[c] = v;
         changed = true;
       }
     }
@@ -335,18 +332,18 @@ export class CapacityIndex {
 
   /** Recomputes a range's load-dependent score aggregates; returns whether any changed. */
   private pullScore(t: number, l: number, r: number): boolean {
-    const utilAt = this.utilAt, utilMin = this.utilMin;
+    const load = this.load;
     let changed = false;
-    for (let j = 0, a = l * L, b = r * L, c = t * L; j < L; j++, a++, b++, c++) {
-      const v = max(utilAt[a]!, utilAt[b]!);
-      if (v !== utilAt[c]) {
-        utilAt[c] = v;
+    for (let j = 0, a = l * LOAD, b = r * LOAD, c = t * LOAD; j < L; j++, a++, b++, c++) {
+      const v = max(load[a]!, load[b]!);
+      if (v !== load[c]) {
+        load[c] = v;
         changed = true;
       }
     }
-    const un = min(utilMin[l]!, utilMin[r]!);
-    if (un !== utilMin[t]) {
-      utilMin[t] = un;
+    const un = min(load[l * LOAD + UTIL_MIN]!, load[r * LOAD + UTIL_MIN]!);
+    if (un !== load[t * LOAD + UTIL_MIN]) {
+      load[t * LOAD + UTIL_MIN] = un;
       changed = true;
     }
     return changed;
