@@ -339,6 +339,9 @@ interface Chunk {
   readonly meta: ChunkMeta;
 }
 
+/** The same number, as a small integer when it is one. */
+const small = (v: number): number => ((v | 0) === v ? v | 0 : v);
+
 function decode({ numbers, indexes, strings, meta }: Chunk, from: number, to: number): TraceRecord[] {
   const out: TraceRecord[] = new Array(to - from);
   const rules = RULES.filter((f) => meta.optional[f] !== undefined).map((f) => [f, meta.optional[f]!] as const);
@@ -349,8 +352,8 @@ function decode({ numbers, indexes, strings, meta }: Chunk, from: number, to: nu
       out[i - from] = { kind: 'node', time: numbers[x]!, node: strings[indexes[y]!]!, change: change.change, ...(change.capacity && { capacity: change.capacity }) };
       continue;
     }
-    const id = strings[indexes[y]!]!, submit = numbers[x]!, duration = numbers[x + 1]!;
-    const cpu = numbers[x + 2]!, memory = numbers[x + 3]!, gpu = numbers[x + 4]!, priority = numbers[x + 5]!;
+    const id = strings[indexes[y]!]!, submit = numbers[x]!, duration = small(numbers[x + 1]!);
+    const cpu = small(numbers[x + 2]!), memory = small(numbers[x + 3]!), gpu = small(numbers[x + 4]!), priority = small(numbers[x + 5]!);
     const jobAt = indexes[y + 1]!, userAt = indexes[y + 2]!;
     // One literal for each common shape, so that records share hidden classes.
     const r: MutableTask = jobAt !== NONE && userAt !== NONE
