@@ -20,59 +20,77 @@ export async function writeCacheOf(format: TraceFormat, files: string[]): Promis
   await writeCache(cachePathFor(files), cacheKey(format, expandInputs(files), OPTIONS), trace.source, trace.stats);
 }
 
-/** Reads the trace, parsing it (`cache` false) or from its binary cache (written by writeCacheOf). */
-export async function timeRead(format: TraceFormat, files: string[], cache = false): Promise<{ seconds: number; tasks: number }> {
-  const start = process.hrtime.bigint();
-  const trace = openTrace(format, files, OPTIONS, cache);
-  if (cache && trace.cache === undefined) throw new Error(`the cache of ${files[0]} was not used`);
-  let tasks = 0;
-  for await (const batch of trace.source) for (const r of batch) if (r.kind === 'task') tasks++;
-  return { seconds: Number(process.hrtime.bigint() - start) / 1e9, tasks };
+/**
+ * CPU seconds (every thread of the process: the reading thread, gunzip's and the file system's
+ * in libuv's pool, the collector's) that `work` takes. Not wall seconds: on this shared 2-core
+ * machine a neighbour's burst stretches a read of a tenth of a second by half, and the cache's
+ * lead over parsing moved from 2.9x to 5.1x between two runs of the bench.
+ */
+async function cpuSeconds<T>(work: () => Promise<T>): Promise<{ seconds: number; result: T }> {
+  const from = process.cpuUsage();
+  const result = await work();
+  const used = process.cpuUsage(from);
+  return { seconds: (used.user + used.system) / 1e6, result };
 }
 
-/** Parses Google 2011 task_events rows into events, before the join: rows per second of parsing itself. */
-export async function timeGoogleRows(files: string[]): Promise<{ seconds: number; rows: number }> {
+/** Reads the trace, parsing it (`cache` false) or from its binary cache (written by writeCacheOf): CPU seconds, tasks. */
+export async function timeRead(format: TraceFormat, files: string[], cache = false): Promise<ReadRun> {
+  const { seconds, result } = await cpuSeconds(async () => {
+    const trace = openTrace(format, files, OPTIONS, cache);
+    if (cache && trace.cache === undefined) throw new Error(`the cache of ${files[0]} was not used`);
+    let tasks = 0;
+    for await (const batch of trace.source) for (const r of batch) if (r.kind === 'task') tasks++;
+    return tasks;
+  });
+  return { seconds, count: result };
+}
+
+/** Parses Google 2011 task_events rows into events, before the join: CPU seconds, rows. */
+export async function timeGoogleRows(files: string[]): Promise<ReadRun> {
   const stats = newStats();
-  const start = process.hrtime.bigint();
-  let rows = 0;
-  for (const file of files) {
-    for await (const events of taskEvents2011(file, GOOGLE_SCALE.google2011, OPTIONS, stats)) rows += events.length;
-  }
-  return { seconds: Number(process.hrtime.bigint() - start) / 1e9, rows };
+  const { seconds, result } = await cpuSeconds(async () => {
+    let rows = 0;
+    for (const file of files) {
+      for await (const events of taskEvents2011(file, GOOGLE_SCALE.google2011, OPTIONS, stats)) rows += events.length;
+    }
+    return rows;
+  });
+  return { seconds, count: result };
 }
 
 export interface ReadRun {
+  /** CPU seconds. */
   readonly seconds: number;
   /** Tasks read (task_events rows, for googleRows). */
   readonly count: number;
 }
 
-/** What a worker of readers.bench.ts measures for one format. */
-export interface CaseRuns {
-  readonly parsed: ReadRun[];
-  readonly cached: ReadRun[];
-  /** Google 2011 only: its task_events rows parsed alone. */
-  readonly googleRows?: ReadRun[];
+/** How a worker of readers.bench.ts reads: parsing the files (then writing their cache), from the cache, or Google 2011's rows alone. */
+export type ReadWay = 'parse' | 'cache' | 'google-rows';
+
+/** A small file is read again until its reads took this many CPU seconds (8,152 openb pods read in a few ms). */
+const MIN_SECONDS = 1;
+
+/**
+ * At least `repeats` reads one way, timed whole, and as many more as make MIN_SECONDS. Each way
+ * runs in a worker of its own, as a user's process reads a trace one way: alternating parses and
+ * cached reads in one isolate left the cached read the collection of the parse's garbage (the
+ * native cache's lead fell from 3.3x-6.1x to 2.8x).
+ */
+export async function readCase(format: TraceFormat, files: string[], repeats: number, way: ReadWay): Promise<ReadRun[]> {
+  const runs: ReadRun[] = [];
+  for (let spent = 0; runs.length < repeats || spent < MIN_SECONDS;) {
+    const run = way === 'google-rows' ? await timeGoogleRows(files) : await timeRead(format, files, way === 'cache');
+    runs.push(run);
+    spent += run.seconds;
+  }
+  if (way === 'parse') await writeCacheOf(format, files);
+  return runs;
 }
 
-/** `repeats` reads parsing the files, then the cache written, `repeats` reads from it. */
-export async function readCase(format: TraceFormat, files: string[], repeats: number): Promise<CaseRuns> {
-  const times = async (read: () => Promise<ReadRun>) => {
-    const runs: ReadRun[] = [];
-    for (let i = 0; i < repeats; i++) runs.push(await read());
-    return runs;
-  };
-  const parsed = await times(async () => { const r = await timeRead(format, files); return { seconds: r.seconds, count: r.tasks }; });
-  await writeCacheOf(format, files);
-  const cached = await times(async () => { const r = await timeRead(format, files, true); return { seconds: r.seconds, count: r.tasks }; });
-  if (format !== 'google2011') return { parsed, cached };
-  const googleRows = await times(async () => { const r = await timeGoogleRows(files); return { seconds: r.seconds, count: r.rows }; });
-  return { parsed, cached, googleRows };
-}
-
-// Loaded as a worker by readers.bench.ts: one case, its runs posted back.
-const job = workerData as { readCase?: { format: TraceFormat; files: string[]; repeats: number } } | null;
+// Loaded as a worker by readers.bench.ts: one case read one way, its runs posted back.
+const job = workerData as { readCase?: { format: TraceFormat; files: string[]; repeats: number; way: ReadWay } } | null;
 if (!isMainThread && job?.readCase) {
-  const { format, files, repeats } = job.readCase;
-  parentPort!.postMessage(await readCase(format, files, repeats));
+  const { format, files, repeats, way } = job.readCase;
+  parentPort!.postMessage(await readCase(format, files, repeats, way));
 }

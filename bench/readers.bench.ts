@@ -1,10 +1,11 @@
-// Reading each trace format: tasks per second, from files laid out as their publishers lay them
+// Reading each trace format: tasks per CPU second, from files laid out as their publishers lay them
 // out (gzip where they gzip, Google's task events in several parts), every format holding the
 // same synthetic tasks (the production preset), written here in that format. Then the real
-// samples of ../shared/traces when they are beside the project. Each read is timed whole,
-// opening to the last record, three times, in the bundled code the command line runs, each
-// format in a worker thread of its own (see read-trace.ts why); the median is reported with
-// the spread.
+// samples of ../shared/traces when they are beside the project. Each read is timed whole, in
+// CPU seconds, opening to the last record, in the bundled code the command line runs, each format in a
+// worker thread of its own for each way of reading it (see read-trace.ts why): five reads or more
+// (a second's worth) parsing the files, then as many from the binary cache; the medians are
+// reported with the spread.
 
 import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,10 +19,10 @@ import { writeNativeCsv } from '../traces/native.ts';
 import type { TaskRecord } from '../traces/record.ts';
 import { productionCell, productionWorkload } from '../traces/synthetic/production.ts';
 import { SHARED } from '../test/peer-support.ts';
-import type { CaseRuns, ReadRun } from './read-trace.ts';
+import type { ReadRun, ReadWay } from './read-trace.ts';
 import { bundle, median, type Row } from './util.ts';
 
-const REPEATS = 3;
+const REPEATS = 5;
 const GOOGLE_PARTS = 4;
 
 export async function readersBench(tasks = 200_000): Promise<Row[]> {
@@ -46,18 +47,17 @@ export async function readersBench(tasks = 200_000): Promise<Row[]> {
 
     const reader = await bundle('read-trace.ts');
     const rows: Row[] = [];
-    const suite = `Reading traces (${tasks.toLocaleString('en-US')} synthetic tasks per format; whole reads, median of ${REPEATS}; ` +
-      'then from the binary cache; each format in a worker of its own)';
+    const suite = `Reading traces (${tasks.toLocaleString('en-US')} synthetic tasks per format; whole reads, per CPU second, median of ${REPEATS} or more; ` +
+      'then from the binary cache; each format and way of reading in a worker of its own)';
     for (const c of cases) {
-      const runs = await inWorker(reader, c.format, c.files);
-      const parsed = medianRate(runs.parsed);
-      const cached = medianRate(runs.cached);
+      const parsed = medianRate(await inWorker(reader, c.format, c.files, 'parse'));
+      const cached = medianRate(await inWorker(reader, c.format, c.files, 'cache'));
       rows.push(
         { suite, name: `${c.name}, ${parsed.count.toLocaleString('en-US')} tasks`, perSecond: parsed.median, unit: 'tasks', error: parsed.error },
         { suite, name: `  the same from its cache: ${(cached.median / parsed.median).toFixed(1)}x`, perSecond: cached.median, unit: 'tasks', error: cached.error },
       );
-      if (runs.googleRows) {
-        const parsing = medianRate(runs.googleRows);
+      if (c.format === 'google2011') {
+        const parsing = medianRate(await inWorker(reader, c.format, c.files, 'google-rows'));
         rows.push({ suite, name: '  its task_events rows, parsing alone (before the join)', perSecond: parsing.median, unit: 'rows', error: parsing.error });
       }
     }
@@ -67,11 +67,11 @@ export async function readersBench(tasks = 200_000): Promise<Row[]> {
   }
 }
 
-/** One format's reads (read-trace.ts's readCase) in a worker thread of its own. */
-async function inWorker(reader: string, format: TraceFormat, files: string[]): Promise<CaseRuns> {
-  const worker = new Worker(reader, { workerData: { readCase: { format, files, repeats: REPEATS } } });
+/** One format's reads one way (read-trace.ts's readCase) in a worker thread of its own. */
+async function inWorker(reader: string, format: TraceFormat, files: string[], way: ReadWay): Promise<ReadRun[]> {
+  const worker = new Worker(reader, { workerData: { readCase: { format, files, repeats: REPEATS, way } } });
   try {
-    return await new Promise<CaseRuns>((resolve, reject) => {
+    return await new Promise<ReadRun[]>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);
       worker.once('exit', (code) => reject(new Error(`the ${format} reader's worker stopped (exit code ${code}) before it reported`)));
