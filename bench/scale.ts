@@ -18,7 +18,12 @@ export interface ScaleRow {
   readonly nodes: number;
   readonly tasks: number;
   readonly wallSeconds: number;
-  /** Microseconds of wall time per task, the whole process. */
+  /** User and system CPU seconds of the process (null where GNU time is missing). */
+  readonly cpuSeconds: number | null;
+  /**
+   * Microseconds per task, the whole process: of CPU time where GNU time gives it (a neighbour's
+   * burst on this shared machine stretches wall time, not the time the process runs), else of wall time.
+   */
   readonly microsPerTask: number;
   /** Peak resident memory, MiB (null where GNU time is missing). */
   readonly peakMiB: number | null;
@@ -59,23 +64,25 @@ function run(scheduler: string, nodes: number, tasks: number, load = 0.9, limitS
   const timed = existsSync(TIME);
   const t0 = performance.now();
   const r = timed
-    ? spawnSync(TIME, ['-f', '%M', ...command], { encoding: 'utf8', maxBuffer: 1 << 26 })
+    ? spawnSync(TIME, ['-f', '%U %S %M', ...command], { encoding: 'utf8', maxBuffer: 1 << 26 })
     : spawnSync(command[0]!, command.slice(1), { encoding: 'utf8', maxBuffer: 1 << 26 });
   const wall = (performance.now() - t0) / 1000;
   if (limited && r.status === 124) return undefined;
   if (r.status !== 0) throw new Error(`berth sim failed: ${r.stderr}`);
   const summary = JSON.parse(r.stdout) as Summary;
-  const kib = timed ? Number(r.stderr.trim().split('\n').pop()) : NaN;
+  const [user, system, kib] = timed ? r.stderr.trim().split('\n').pop()!.split(' ').map(Number) : [];
+  const cpu = user !== undefined && system !== undefined && Number.isFinite(user + system) ? user + system : null;
   return {
-    scheduler, nodes, tasks, wallSeconds: wall, microsPerTask: (wall * 1e6) / tasks,
-    peakMiB: Number.isFinite(kib) ? kib / 1024 : null, digest: summary.digest,
+    scheduler, nodes, tasks, wallSeconds: wall, cpuSeconds: cpu, microsPerTask: ((cpu ?? wall) * 1e6) / tasks,
+    peakMiB: kib !== undefined && Number.isFinite(kib) ? kib / 1024 : null, digest: summary.digest,
   };
 }
 
 /** One row of the scale series, as the bench prints it. */
 function describeRow(row: ScaleRow): string {
   return `${row.scheduler.padEnd(10)} ${row.nodes.toLocaleString('en-US').padStart(6)} nodes ${row.tasks.toLocaleString('en-US').padStart(10)} tasks  ` +
-    `${row.wallSeconds.toFixed(1).padStart(6)} s  ${row.microsPerTask.toFixed(1).padStart(6)} µs/task` +
+    `${row.wallSeconds.toFixed(1).padStart(6)} s${row.cpuSeconds === null ? '' : ` (${row.cpuSeconds.toFixed(1)} s CPU)`}  ` +
+    `${row.microsPerTask.toFixed(1).padStart(6)} µs/task` +
     `${row.peakMiB === null ? '' : `  ${Math.round(row.peakMiB)} MiB peak`}`;
 }
 
@@ -135,10 +142,28 @@ export async function scaleBench(options: { schedulers?: readonly string[]; maxN
       rows.push(row);
       log(`  ${describeRow(row)}`);
     }
+    const k = logGrowthExponent(rows.filter((r) => r.scheduler === scheduler));
+    log(`  ${scheduler}: time per task ∝ (log n)^${k.toFixed(2)} in the nodes n (least squares over the steps): ` +
+      `${k <= 1 ? 'no faster than log n' : 'faster than log n'}`);
   }
   writeFileSync(join(PROJECT, 'bench', 'scale.svg'), await renderSvg(scaleSpec(rows)));
   log('  wrote bench/scale.svg');
   return rows;
+}
+
+/**
+ * How time per task grows with the number of nodes n, over a series: the exponent k of the
+ * least-squares fit of log(µs per task) against log(log n), time per task ∝ (log n)^k. k ≤ 1 is
+ * growth no faster than log n. Every step weighs in, so one noisy step moves k less than it moves
+ * the ratio of the last step to the first. NaN with fewer than two node counts.
+ */
+export function logGrowthExponent(rows: readonly Pick<ScaleRow, 'nodes' | 'microsPerTask'>[]): number {
+  const xs = rows.map((r) => Math.log(Math.log(r.nodes)));
+  const ys = rows.map((r) => Math.log(r.microsPerTask));
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length, my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  let cov = 0, variance = 0;
+  xs.forEach((x, i) => { cov += (x - mx) * (ys[i]! - my); variance += (x - mx) ** 2; });
+  return variance > 0 ? cov / variance : NaN;
 }
 
 /** The chart: µs per task against nodes, a line per scheduler and task count doubling. */
@@ -151,7 +176,7 @@ export function scaleSpec(rows: readonly ScaleRow[]): TopLevelSpec {
     mark: { type: 'line', point: true },
     encoding: {
       x: { field: 'nodes', type: 'quantitative', scale: { type: 'log', base: 2 }, title: 'nodes (log scale)' },
-      y: { field: 'microsPerTask', type: 'quantitative', title: 'µs of wall time per task' },
+      y: { field: 'microsPerTask', type: 'quantitative', title: `µs of ${rows.every((r) => r.cpuSeconds !== null) ? 'CPU' : 'wall'} time per task` },
       color: { field: 'scheduler', type: 'nominal', title: 'scheduler' },
       detail: { field: 'tasks', type: 'quantitative' },
       tooltip: [{ field: 'step' }, { field: 'wallSeconds', format: '.1f', title: 'seconds' }],
