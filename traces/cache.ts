@@ -339,7 +339,10 @@ interface Chunk {
   readonly meta: ChunkMeta;
 }
 
-/** The same number, as a small integer when it is one. */
+/**
+ * The same number, as a small integer when it is one: V8 then keeps it in the record itself,
+ * where a float read from a typed array gets a box of its own (half a record's allocation).
+ */
 const small = (v: number): number => ((v | 0) === v ? v | 0 : v);
 
 function decode({ numbers, indexes, strings, meta }: Chunk, from: number, to: number): TraceRecord[] {
