@@ -10,17 +10,19 @@ import { ALL_COLUMNS, DEFAULT_COLUMNS, writeNativeCsv } from '../traces/native.t
 import type { Column } from '../traces/fields.ts';
 import { DEFAULT_WORKLOAD, WORKLOADS, workloadPreset } from '../traces/synthetic/presets.ts';
 import { UsageError, exclusive, numberFlag, parseFlags, stringFlag } from './args.ts';
-import { thousands } from './format.ts';
+import { compact, thousands } from './format.ts';
+import { statusLine } from './progress.ts';
 
 export const TRACE_GENERATE_HELP = `usage: berth trace generate --out FILE.csv [--workload NAME] [--tasks N] [--load L]
-                           [--cluster FILE | --nodes N] [--seed N] [--columns LIST]
+                           [--cluster FILE | --nodes N] [--seed N] [--columns LIST] [--quiet]
 
 Writes a synthetic workload as a native CSV trace: exactly the tasks \`berth sim --workload\`
 would generate with the same options and seed.
 
   --workload NAME  ${[...WORKLOADS.keys()].join(', ')} (default ${DEFAULT_WORKLOAD})
   --columns LIST   columns to write (default ${DEFAULT_COLUMNS.join(',')}; also group,constraints,
-                   tolerations,affinity,antiAffinity,spread); id,submit,duration,cpu,memory at least`;
+                   tolerations,affinity,antiAffinity,spread); id,submit,duration,cpu,memory at least
+  --quiet          no progress display (there is none either when stderr is not a terminal)`;
 
 export const CLUSTER_GENERATE_HELP = `usage: berth cluster generate [--workload NAME] [--nodes N] [--out FILE.yaml]
 
@@ -30,7 +32,7 @@ export async function traceGenerate(args: string[]): Promise<void> {
   const { flags } = parseFlags(args, {
     out: { type: 'string' }, workload: { type: 'string' }, tasks: { type: 'string' }, load: { type: 'string' },
     cluster: { type: 'string' }, nodes: { type: 'string' }, seed: { type: 'string' }, columns: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
+    quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
   });
   if (flags.help) return void process.stdout.write(TRACE_GENERATE_HELP + '\n');
   exclusive(flags, 'cluster', 'nodes');
@@ -43,14 +45,32 @@ export async function traceGenerate(args: string[]): Promise<void> {
     ? (await loadClusterFile(clusterFile)).nodes
     : expandGroups(preset.cell(numberFlag(flags, 'nodes', { integer: true, min: 1, max: 1e7 }) ?? preset.defaultNodes));
   const columns = parseColumns(stringFlag(flags, 'columns'));
-  await ensureDir(dirname(out));
-  const rows = await writeNativeCsv(preset.generate({
-    tasks: numberFlag(flags, 'tasks', { integer: true, min: 1, max: 1e10 }) ?? preset.defaultTasks,
+  const tasks = numberFlag(flags, 'tasks', { integer: true, min: 1, max: 1e10 }) ?? preset.defaultTasks;
+  const records = preset.generate({
+    tasks,
     load: numberFlag(flags, 'load', { min: 0, exclusiveMin: true, max: 100 }) ?? preset.defaultLoad,
     seed: numberFlag(flags, 'seed', { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER }) ?? 1,
     nodes,
-  }), out, columns);
+  });
+  await ensureDir(dirname(out));
+  const status = statusLine(flags.quiet === true);
+  let rows: number;
+  try {
+    rows = await writeNativeCsv(counted(records, (written) =>
+      status.show(() => `berth trace generate · ${Math.floor((100 * written) / tasks)}% · ${compact(written)}/${compact(tasks)} tasks written to ${out}`)), out, columns);
+  } finally {
+    status.done();
+  }
   process.stdout.write(`wrote ${thousands(rows)} tasks to ${out}\n`);
+}
+
+/** The records, calling `progress` with the count so far every 65,536 of them. */
+function* counted<T>(records: Iterable<T>, progress: (count: number) => void): Generator<T> {
+  let count = 0;
+  for (const r of records) {
+    if ((++count & 0xffff) === 0) progress(count);
+    yield r;
+  }
 }
 
 export function parseColumns(list: string | undefined): readonly Column[] {
