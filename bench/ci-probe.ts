@@ -3,7 +3,7 @@
 // that the machine's speed, and its neighbours' bursts, weigh on both alike. Both are counted in
 // seconds of CPU time, not of wall time: a neighbour that takes the core away stretches wall time
 // but not the CPU time this process spends (on this 2-core machine, wall-time ratios of one case
-// spread by a third between runs; CPU-time ratios by a few per cent).
+// spread by a third between runs; CPU-time ratios, on runs of about a second, by a tenth).
 
 import { runSimulation } from '../sim/run.ts';
 import { bareCase } from './queue.bench.ts';

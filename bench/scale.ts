@@ -144,7 +144,7 @@ export async function scaleBench(options: { schedulers?: readonly string[]; maxN
     }
     const k = logGrowthExponent(rows.filter((r) => r.scheduler === scheduler));
     log(`  ${scheduler}: time per task ∝ (log n)^${k.toFixed(2)} in the nodes n (least squares over the steps): ` +
-      `${k <= 1 ? 'no faster than log n' : 'faster than log n'}`);
+      `${Number.isNaN(k) ? 'cannot tell from one node count' : k <= 1 ? 'no faster than log n' : 'faster than log n'}`);
   }
   writeFileSync(join(PROJECT, 'bench', 'scale.svg'), await renderSvg(scaleSpec(rows)));
   log('  wrote bench/scale.svg');
