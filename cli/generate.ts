@@ -56,21 +56,12 @@ export async function traceGenerate(args: string[]): Promise<void> {
   const status = statusLine(flags.quiet === true);
   let rows: number;
   try {
-    rows = await writeNativeCsv(counted(records, (written) =>
-      status.show(() => `berth trace generate · ${Math.floor((100 * written) / tasks)}% · ${compact(written)}/${compact(tasks)} tasks written to ${out}`)), out, columns);
+    rows = await writeNativeCsv(records, out, columns, (written) =>
+      status.show(() => `berth trace generate · ${Math.floor((100 * written) / tasks)}% · ${compact(written)}/${compact(tasks)} tasks written to ${out}`));
   } finally {
     status.done();
   }
   process.stdout.write(`wrote ${thousands(rows)} tasks to ${out}\n`);
-}
-
-/** The records, calling `progress` with the count so far every 65,536 of them. */
-function* counted<T>(records: Iterable<T>, progress: (count: number) => void): Generator<T> {
-  let count = 0;
-  for (const r of records) {
-    if ((++count & 0xffff) === 0) progress(count);
-    yield r;
-  }
 }
 
 export function parseColumns(list: string | undefined): readonly Column[] {

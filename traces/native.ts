@@ -358,12 +358,13 @@ function cell(record: TaskRecord, column: Column): string {
 /**
  * Writes records as native CSV with the given columns (the required ones at least), to a
  * temporary file renamed into place at the end; gzipped when the name ends in .gz. Returns the
- * number of rows written.
+ * number of rows written; `onProgress` hears the count every 65,536 rows.
  */
 export async function writeNativeCsv(
   records: Iterable<TaskRecord> | AsyncIterable<TaskRecord>,
   path: string,
   columns: readonly Column[] = DEFAULT_COLUMNS,
+  onProgress?: (rows: number) => void,
 ): Promise<number> {
   const missing = REQUIRED_COLUMNS.filter((c) => !columns.includes(c));
   if (missing.length > 0) throw new InputError({ field: '--columns' }, `must include ${missing.join(', ')}`);
@@ -375,7 +376,10 @@ export async function writeNativeCsv(
       let line = '';
       for (let i = 0; i < columns.length; i++) line += (i > 0 ? ',' : '') + cell(record, columns[i]!);
       out.write(line + '\n');
-      if (++rows % 65536 === 0) await out.drain();
+      if (++rows % 65536 === 0) {
+        onProgress?.(rows);
+        await out.drain();
+      }
     }
     await out.commit();
   } catch (err) {
