@@ -48,8 +48,6 @@ export function scaleSteps(maxNodes = MAX_NODES, maxTasks = MAX_TASKS): [number,
 
 const TIME = '/usr/bin/time';
 const TIMEOUT = '/usr/bin/timeout';
-/** Where a scheduler's series stops short of MAX_TASKS: binpack's 1.6-million step took 10 minutes. */
-const SHORTER: Readonly<Record<string, number>> = { binpack: 800_000 };
 
 /**
  * `berth sim` on the production preset in a fresh process, timed, with its peak resident memory
@@ -136,8 +134,7 @@ export async function scaleBench(options: { schedulers?: readonly string[]; maxN
   const rows: ScaleRow[] = [];
   log('\nCost as the work grows: berth sim, production preset at load 0.9, nodes and tasks doubled in turn (fresh process each)');
   for (const scheduler of options.schedulers ?? ['first-fit', 'binpack']) {
-    const maxTasks = Math.min(options.maxTasks ?? MAX_TASKS, SHORTER[scheduler] ?? MAX_TASKS);
-    for (const [nodes, tasks] of scaleSteps(options.maxNodes, maxTasks)) {
+    for (const [nodes, tasks] of scaleSteps(options.maxNodes, options.maxTasks)) {
       const row = run(scheduler, nodes, tasks)!;
       rows.push(row);
       log(`  ${describeRow(row)}`);

@@ -7,16 +7,14 @@
 // Per-resource maxima alone let a range pass when one node has the cpu and another the memory,
 // and on a packed cluster the search then visits thousands of nodes for one task. So each range
 // also keeps, for a ladder of memory-per-core ratios ρ, the largest min(free cpu · ρ, free
-// memory) of its nodes. A node that fits (c, m) has min(free cpu · ρ, free memory) >= min(c · ρ,
-// m) for every ρ, so these are safe tests; at the request's own ratio the test is exact, and the
-// two rungs around it (a factor 2 apart) make it tight. bench/placement.bench.ts measures what
-// it buys.
+// memory) of its nodes (see sim/ratio-ladder.ts). bench/placement.bench.ts measures what it buys.
 //
-// Score aggregates, kept once a best-fit query has been asked (first fit does not pay for
-// them): the bounds of branch and bound. The largest utilization of the nodes whose free room
-// min(free cpu · 4 GiB/core, free memory) reaches each level of a ladder, so that nodes too full
-// to take a request do not inflate the bound of their range; the smallest utilization; the
-// largest and smallest 1/capacity of each resource.
+// Best fit, once a best-fit query has been asked (first fit does not pay for it): by the nodes'
+// shapes (sim/shape-index.ts) while the cluster has at most `maxShapes` of them; otherwise by
+// branch and bound over this tree, with score aggregates as its bounds. Those are the largest
+// utilization of the nodes whose free room min(free cpu · 4 GiB/core, free memory) reaches each
+// level of a ladder, so that nodes too full to take a request do not inflate the bound of their
+// range; the smallest utilization; the largest and smallest 1/capacity of each resource.
 //
 // Static aggregates: over every node present whatever its status, the largest capacity.
 //
@@ -27,11 +25,9 @@
 // lines rather than one for each aggregate.
 
 import { SCORE_EPSILON, fraction, leastAllocatedScore, mostAllocatedScore } from '../schedulers/scores.ts';
-import { MIB_PER_GIB, MILLI_PER_CORE } from './units.ts';
+import { RUNGS as K, onRung, rungAbove } from './ratio-ladder.ts';
+import { MAX_SHAPES, ShapeIndex } from './shape-index.ts';
 
-/** The ladder of memory-per-core ratios (GiB per core), in base units: MiB per millicore. */
-const RATIOS = [0.25, 0.5, 1, 2, 4, 8, 16, 32].map((gibPerCore) => (gibPerCore * MIB_PER_GIB) / MILLI_PER_CORE);
-const K = RATIOS.length;
 /** The rung whose min(free cpu · ρ, free memory) measures a node's room for the score ladder. */
 const ROOM_RUNG = 4;
 /** Levels of room (MiB at 4 GiB per core): the utilization ladder keeps a maximum for each. */
@@ -64,10 +60,13 @@ export class CapacityIndex {
   readonly size: number;
   /**
    * Fit aggregates, over up nodes: the largest free amount of each resource, and the largest
-   * min(free cpu · RATIOS[k], free memory) at JOINT + k.
+   * onRung(k, free cpu, free memory) at JOINT + k.
    */
   private readonly fit: Float64Array;
-  // Score aggregates, over up nodes, kept while `scoring`.
+  /** Best fit by shape (see sim/shape-index.ts), kept once a best-fit query has been asked. */
+  private shapes: ShapeIndex | undefined;
+  // Score aggregates, over up nodes, kept while `scoring`: best fit by branch and bound, when
+  // the cluster has more than `maxShapes` shapes.
   private scoring = false;
   /** The largest utilization over nodes with room >= LEVELS[j] at j, the smallest at UTIL_MIN. */
   private readonly load: Float64Array;
@@ -100,8 +99,12 @@ export class CapacityIndex {
 
   /**
    * @param jointTests use the ratio ladder in queries (switched off only to measure what it buys)
+   * @param maxShapes best fit by shape up to this many shapes (0: always by branch and bound)
    */
-  constructor(private readonly nodes: NodeArrays, readonly nodeCount: number, private readonly jointTests = true) {
+  constructor(
+    private readonly nodes: NodeArrays, readonly nodeCount: number,
+    private readonly jointTests = true, private readonly maxShapes = MAX_SHAPES,
+  ) {
     let size = 1;
     while (size < nodeCount) size *= 2;
     this.size = size;
@@ -122,6 +125,7 @@ export class CapacityIndex {
 
   /** After a node's allocation changed: refreshes its leaf and the ranges above it. */
   refreshLoad(node: number): void {
+    this.shapes?.update(node, this.nodes.status[node] === UP);
     let t = node + this.size;
     if (this.nodes.status[node] === UP) this.setLoad(node, t);
     // Walk up while a parent changes; a maximum elsewhere usually stops the walk early.
@@ -134,6 +138,11 @@ export class CapacityIndex {
 
   /** After a node's status or capacity changed: refreshes every aggregate above it. */
   refreshNode(node: number): void {
+    if (this.shapes) {
+      this.shapes.update(node, this.nodes.status[node] === UP);
+      // A new capacity can make one shape too many.
+      if (this.shapes.shapeCount > this.maxShapes) this.startScoring();
+    }
     this.setLeaf(node);
     for (let t = (node + this.size) >> 1; t >= 1; t >>= 1) this.pull(t);
   }
@@ -146,10 +155,11 @@ export class CapacityIndex {
 
   /** The fitting node with the best score for the objective (ties: lowest index), or -1. */
   bestFit(cpu: number, mem: number, gpu: number, mostAllocated: boolean): number {
-    if (!this.scoring) this.startScoring();
+    if (!this.shapes && !this.scoring) this.startShapes();
+    if (this.shapes) return this.shapes.bestFit(cpu, mem, gpu, mostAllocated);
     this.setQuery(cpu, mem, gpu);
     this.qMost = mostAllocated;
-    const room = min(cpu * RATIOS[ROOM_RUNG]!, mem);
+    const room = onRung(ROOM_RUNG, cpu, mem);
     let level = 0;
     while (level + 1 < L && LEVELS[level + 1]! <= room) level++;
     this.qLevel = level;
@@ -180,18 +190,14 @@ export class CapacityIndex {
     this.qMem = mem;
     this.qGpu = gpu;
     this.qLow = this.qHigh = -1;
-    if (this.jointTests && cpu > 0 && mem > 0) {
-      const ratio = mem / cpu;
-      let high = 0;
-      while (high < K && RATIOS[high]! < ratio) high++;
-      if (high < K) {
-        this.qHigh = high;
-        this.qHighAt = min(cpu * RATIOS[high]!, mem);
-      }
-      if (high > 0) {
-        this.qLow = high - 1;
-        this.qLowAt = min(cpu * RATIOS[high - 1]!, mem);
-      }
+    const high = this.jointTests ? rungAbove(cpu, mem) : -1;
+    if (high >= 0 && high < K) {
+      this.qHigh = high;
+      this.qHighAt = onRung(high, cpu, mem);
+    }
+    if (high > 0) {
+      this.qLow = high - 1;
+      this.qLowAt = onRung(high - 1, cpu, mem);
     }
   }
 
@@ -271,8 +277,17 @@ export class CapacityIndex {
     return left >= 0 ? left : this.holder(2 * t + 1, lo + half, half);
   }
 
-  /** Builds the score aggregates from the current state; from now on they are kept. */
+  /** Builds the index by shape, or the score aggregates if the shapes are too many. */
+  private startShapes(): void {
+    const shapes = new ShapeIndex(this.nodes, this.nodeCount);
+    for (let i = 0; i < this.nodeCount && shapes.shapeCount <= this.maxShapes; i++) shapes.update(i, this.nodes.status[i] === UP);
+    if (shapes.shapeCount <= this.maxShapes) this.shapes = shapes;
+    else this.startScoring();
+  }
+
+  /** Builds the score aggregates from the current state; from now on they are kept, and best fit uses them. */
   private startScoring(): void {
+    this.shapes = undefined;
     this.scoring = true;
     for (let i = 0; i < this.nodeCount; i++) this.setLeaf(i);
     for (let t = this.size - 1; t >= 1; t--) this.pull(t);
@@ -287,7 +302,7 @@ export class CapacityIndex {
     fit[at + CPU] = fc;
     fit[at + MEM] = fm;
     fit[at + GPU] = n.capGpu[node]! - n.allocGpu[node]!;
-    for (let k = 0; k < K; k++) fit[at + JOINT + k] = min(fc * RATIOS[k]!, fm);
+    for (let k = 0; k < K; k++) fit[at + JOINT + k] = onRung(k, fc, fm);
     if (!this.scoring) return;
     const u = 0.5 * (fraction(n.allocCpu[node]!, n.capCpu[node]!) + fraction(n.allocMem[node]!, n.capMem[node]!));
     const room = fit[at + JOINT + ROOM_RUNG]!;

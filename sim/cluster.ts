@@ -46,9 +46,10 @@ export class Cluster implements ClusterView {
   private readonly misses = new WeakMap<Resources, Miss>();
 
   /**
-   * @param jointTests see CapacityIndex (off only to measure what it buys)
+   * @param index see CapacityIndex: its joint tests and best fit by shape, switched off only
+   *   to measure what they buy and to test the other way
    */
-  constructor(nodes: readonly NodeSpec[], jointTests = true) {
+  constructor(nodes: readonly NodeSpec[], index: { jointTests?: boolean | undefined; maxShapes?: number | undefined } = {}) {
     const n = nodes.length;
     this.nodeCount = n;
     this.names = nodes.map((node) => node.name);
@@ -67,7 +68,7 @@ export class Cluster implements ClusterView {
     this.upCount = nodes.filter((node) => (node.status ?? 'up') === 'up').length;
     this.counts = new Int32Array(n);
     this.head = new Int32Array(n).fill(-1);
-    this.index = new CapacityIndex(this.arrays, n, jointTests);
+    this.index = new CapacityIndex(this.arrays, n, index.jointTests, index.maxShapes);
   }
 
   // ---- ClusterView ----

@@ -43,11 +43,18 @@ function bruteBest(c: Cluster, req: Resources, objective: Objective): NodeId | u
 }
 
 describe('cluster index', () => {
-  for (const size of [1, 7, 64, 300]) {
-    it(`answers like a scan of every node (${size} nodes)`, () => {
+  // Best fit by shape (the default for few shapes), by branch and bound (many shapes), and by
+  // shape until a changed capacity makes one shape too many (SHAPES has five; a resize can add
+  // a sixth).
+  for (const [size, way, maxShapes] of [
+    [1, 'by shape', undefined], [7, 'by shape', undefined], [64, 'by shape', undefined], [300, 'by shape', undefined],
+    [7, 'by branch and bound', 0], [64, 'by branch and bound', 0], [300, 'by branch and bound', 0],
+    [64, 'by shape, then by branch and bound', 5], [300, 'by shape, then by branch and bound', 5],
+  ] as const) {
+    it(`answers like a scan of every node (${size} nodes, best fit ${way})`, () => {
       const r = stream(size, 'cluster-index');
       const specs = randomCluster(r, size);
-      const c = new Cluster(specs);
+      const c = new Cluster(specs, { maxShapes });
       const placed: { node: number; task: number; req: Resources }[] = [];
       let nextTask = 0;
       // Mostly the same request objects again, as a waiting task is asked about round after
@@ -64,7 +71,8 @@ describe('cluster index', () => {
         const expected: NodeId[] = [];
         for (let k = 0; k < size; k++) if (c.fits(nodeId((from + k) % size), req)) expected.push(nodeId((from + k) % size));
         expect(feasible).toEqual(expected);
-        expect(c.couldEverFit(req)).toBe(specs.some((n) => n.cpu >= req.cpu && n.memory >= req.memory && n.gpu >= req.gpu));
+        expect(c.couldEverFit(req)).toBe(Array.from({ length: size }, (_, i) => nodeId(i)).some((n) =>
+          c.capacity(n, 'cpu') >= req.cpu && c.capacity(n, 'memory') >= req.memory && c.capacity(n, 'gpu') >= req.gpu));
         if (expected.length === 0 && c.upNodes > 0) {
           const reason = c.bottleneck(req);
           expect(['insufficient-cpu', 'insufficient-memory', 'insufficient-gpu', 'fragmented']).toContain(reason);
@@ -78,10 +86,14 @@ describe('cluster index', () => {
         } else if (action < 0.9 && placed.length > 0) {
           const [p] = placed.splice(Math.floor(r() * placed.length), 1);
           c.remove(p!.node, p!.task, p!.req.cpu, p!.req.memory, p!.req.gpu);
-        } else if (action < 0.95) {
+        } else if (action < 0.94) {
           c.setStatus(Math.floor(r() * size), 'down');
-        } else {
+        } else if (action < 0.99) {
           c.setStatus(Math.floor(r() * size), 'up');
+        } else {
+          // Resized: to another known shape, or to a new one (what it holds may no longer fit).
+          const [cpu, memory, gpu] = r() < 0.5 ? SHAPES[Math.floor(r() * SHAPES.length)]! : [6000, 12288, 0];
+          c.setCapacity(Math.floor(r() * size), cpu, memory, gpu);
         }
       }
     });
