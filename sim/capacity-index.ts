@@ -10,7 +10,8 @@
 // memory) of its nodes (see sim/ratio-ladder.ts). bench/placement.bench.ts measures what it buys.
 //
 // Best fit, once a best-fit query has been asked (first fit does not pay for it): by the nodes'
-// shapes (sim/shape-index.ts) while the cluster has at most `maxShapes` of them; otherwise by
+// shapes (sim/shape-index.ts) while the cluster has at most `maxShapes` of them, none too large
+// for an exact order (MAX_SCORE_GRAIN); otherwise by
 // branch and bound over this tree, with score aggregates as its bounds. Those are the largest
 // utilization of the nodes whose free room min(free cpu · 4 GiB/core, free memory) reaches each
 // level of a ladder, so that nodes too full to take a request do not inflate the bound of their
@@ -140,8 +141,8 @@ export class CapacityIndex {
   refreshNode(node: number): void {
     if (this.shapes) {
       this.shapes.update(node, this.nodes.status[node] === UP);
-      // A new capacity can make one shape too many.
-      if (this.shapes.shapeCount > this.maxShapes) this.startScoring();
+      // A new capacity can make one shape too many, or too large.
+      if (!this.shapesServe(this.shapes)) this.startScoring();
     }
     this.setLeaf(node);
     for (let t = (node + this.size) >> 1; t >= 1; t >>= 1) this.pull(t);
@@ -280,9 +281,14 @@ export class CapacityIndex {
   /** Builds the index by shape, or the score aggregates if the shapes are too many. */
   private startShapes(): void {
     const shapes = new ShapeIndex(this.nodes, this.nodeCount);
-    for (let i = 0; i < this.nodeCount && shapes.shapeCount <= this.maxShapes; i++) shapes.update(i, this.nodes.status[i] === UP);
-    if (shapes.shapeCount <= this.maxShapes) this.shapes = shapes;
+    for (let i = 0; i < this.nodeCount && this.shapesServe(shapes); i++) shapes.update(i, this.nodes.status[i] === UP);
+    if (this.shapesServe(shapes)) this.shapes = shapes;
     else this.startScoring();
+  }
+
+  /** Can best fit go by these shapes: few enough, and each ranking its nodes as a scan would? */
+  private shapesServe(shapes: ShapeIndex): boolean {
+    return shapes.shapeCount <= this.maxShapes && shapes.ranksAsScan;
   }
 
   /** Builds the score aggregates from the current state; from now on they are kept, and best fit uses them. */

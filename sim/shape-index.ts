@@ -21,16 +21,25 @@
 // The best over the cluster is the best of the shapes' winners, scored as a scan would score
 // them.
 //
+// The scan this must agree with compares floating-point scores, closer than SCORE_EPSILON being
+// a tie that goes to the lower index. Keys of a shape are multiples of gcd(C, M), and two keys
+// apart differ in score by at least 50 · gcd(C, M) / (C · M) = 50 / lcm(C, M). The order by key
+// is the scan's while that exceeds SCORE_EPSILON with room for rounding: up to lcm(C, M) =
+// MAX_SCORE_GRAIN. Real capacities share large factors (128 cores and 1 TiB: lcm 1.3·10^8);
+// coprime ones of a few hundred thousand units each do not pass.
+//
 // A search per shape: worth it while shapes are few, as in real cells (a handful of machine
-// types). CapacityIndex asks for this index only up to MAX_SHAPES shapes and otherwise keeps its
-// branch and bound, which does not depend on the number of shapes.
+// types). CapacityIndex asks for this index only up to MAX_SHAPES shapes, all of them within
+// MAX_SCORE_GRAIN, and otherwise keeps its branch and bound, which depends on neither.
 
-import { beats, leastAllocatedScore, mostAllocatedScore } from '../schedulers/scores.ts';
+import { SCORE_EPSILON, beats, leastAllocatedScore, mostAllocatedScore } from '../schedulers/scores.ts';
 import type { NodeArrays } from './capacity-index.ts';
 import { RUNGS, onRung, rungAbove } from './ratio-ladder.ts';
 
 /** Beyond this many shapes, the capacity index uses its branch and bound instead. */
 export const MAX_SHAPES = 32;
+/** The largest lcm of a shape's cpu and memory capacities (base units) whose key order is the scan's. */
+export const MAX_SCORE_GRAIN = 40 / SCORE_EPSILON;
 
 const NIL = -1;
 // A node's numbers, at [node * STRIDE + …]: its free cpu, memory and gpu, then over its subtree
@@ -67,6 +76,7 @@ export class ShapeIndex {
   private qLowAt = 0;
   private qHighAt = 0;
   private qFromW = -Infinity;
+  private exact = true;
 
   /** An empty index: update() each node to add it. */
   constructor(private readonly nodes: NodeArrays, nodeCount: number) {
@@ -83,6 +93,11 @@ export class ShapeIndex {
   /** The number of distinct shapes seen so far (up or not). */
   get shapeCount(): number {
     return this.roots.length;
+  }
+
+  /** Does every shape seen so far rank its nodes as a scan would (see MAX_SCORE_GRAIN)? */
+  get ranksAsScan(): boolean {
+    return this.exact;
   }
 
   /** After a node's allocation, capacity or status changed: moves it to its place (if it is up). */
@@ -143,6 +158,7 @@ export class ShapeIndex {
       s = this.roots.length;
       this.shapeIds.set(key, s);
       this.shapeCaps.push([cpu, mem, gpu]);
+      if (scoreGrain(cpu, mem) > MAX_SCORE_GRAIN) this.exact = false;
       this.roots.push(NIL);
       // fraction() counts a resource the node does not have as 0: it then has no weight.
       this.cpuWeight.push(cpu > 0 ? (mem > 0 ? mem : 1) : 0);
@@ -274,6 +290,15 @@ export class ShapeIndex {
     }
     return changed;
   }
+}
+
+/** lcm of the capacities a score divides by (those above 0); Infinity unless whole numbers. */
+function scoreGrain(cpu: number, mem: number): number {
+  if (!Number.isInteger(cpu) || !Number.isInteger(mem)) return Infinity;
+  if (cpu <= 0 || mem <= 0) return Math.max(cpu, mem, 1);
+  let a = cpu, b = mem;
+  while (b > 0) [a, b] = [b, a % b];
+  return (cpu / a) * mem;
 }
 
 /** A fixed scramble of a node number (murmur3's finalizer): the treap's priorities. */
